@@ -1,0 +1,434 @@
+"""Typed models shared by every provider client.
+
+Provider modules translate their own JSON into these; Home Assistant code only ever sees
+these. Enumerations are lenient: a value a provider adds later parses as ``UNKNOWN``.
+Units are fixed by the field name (kW, kWh, km, minutes, percent, ampere).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Self
+
+
+class LenientEnum(StrEnum):
+    """A string enum whose unknown values become ``UNKNOWN`` instead of raising."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self:
+        return cls("unknown")
+
+
+class DeviceKind(LenientEnum):
+    """What a linked device is."""
+
+    VEHICLE = "vehicle"
+    CHARGER = "charger"
+    UNKNOWN = "unknown"
+
+
+class PowerDeliveryState(LenientEnum):
+    """Where the energy flow between charger and vehicle stands (stable keys for HA enums)."""
+
+    UNKNOWN = "unknown"
+    UNPLUGGED = "unplugged"
+    PLUGGED_IN_INITIALIZING = "plugged_in_initializing"
+    PLUGGED_IN_CHARGING = "plugged_in_charging"
+    PLUGGED_IN_STOPPED = "plugged_in_stopped"
+    PLUGGED_IN_COMPLETE = "plugged_in_complete"
+    PLUGGED_IN_NO_POWER = "plugged_in_no_power"
+    PLUGGED_IN_FAULT = "plugged_in_fault"
+    PLUGGED_IN_DISCHARGING = "plugged_in_discharging"
+
+
+class Capability(LenientEnum):
+    """Something a device can report or do; entities and actions are gated on these."""
+
+    INFORMATION = "information"
+    CHARGE_STATE = "charge_state"
+    LOCATION = "location"
+    ODOMETER = "odometer"
+    START_CHARGING = "start_charging"
+    STOP_CHARGING = "stop_charging"
+    SMART_CHARGING = "smart_charging"
+    SET_MAX_CURRENT = "set_max_current"
+    UNKNOWN = "unknown"
+
+
+class ActionState(LenientEnum):
+    """Lifecycle of a command sent to a device through the provider."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+
+class ChargingCommand(LenientEnum):
+    """The charging command an action carries out."""
+
+    START = "start"
+    STOP = "stop"
+    UNKNOWN = "unknown"
+
+
+class ActionFailure(LenientEnum):
+    """Why an action failed or was cancelled."""
+
+    NO_RESPONSE = "no_response"
+    FAILED_PRECONDITION = "failed_precondition"
+    CONFLICT = "conflict"
+    NOT_FOUND = "not_found"
+    UNNECESSARY = "unnecessary"
+    REQUESTED_CANCELLATION = "requested_cancellation"
+    UNKNOWN = "unknown"
+
+
+class SmartChargingState(LenientEnum):
+    """State of the provider's smart-charging engine for a vehicle (stable keys)."""
+
+    DISABLED = "disabled"
+    CONSIDERING = "considering"
+    UNKNOWN = "unknown"
+    PLAN_EXECUTING_STOPPING = "plan_executing_stopping"
+    PLAN_EXECUTING_STOP_FAILED = "plan_executing_stop_failed"
+    PLAN_EXECUTING_STOPPED = "plan_executing_stopped"
+    PLAN_EXECUTING_STOPPED_AWAITING_PRICES = "plan_executing_stopped_awaiting_prices"
+    PLAN_EXECUTING_STARTING = "plan_executing_starting"
+    PLAN_EXECUTING_START_FAILED = "plan_executing_start_failed"
+    PLAN_EXECUTING_STARTED = "plan_executing_started"
+    PLAN_EXECUTING_CHARGE_INTERRUPTED = "plan_executing_charge_interrupted"
+    PLAN_EXECUTING_OVERRIDDEN = "plan_executing_overridden"
+    PLAN_ENDED_FINISHED = "plan_ended_finished"
+    PLAN_ENDED_UNPLUGGED = "plan_ended_unplugged"
+    PLAN_ENDED_FAILED = "plan_ended_failed"
+    PLAN_ENDED_DISABLED = "plan_ended_disabled"
+    PLAN_ENDED_DEADLINE_CHANGED = "plan_ended_deadline_changed"
+    FULLY_CHARGED = "fully_charged"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInformation:
+    """Identity of a device as the provider knows it; any field may be unknown."""
+
+    brand: str | None = None
+    model: str | None = None
+    year: int | None = None
+    display_name: str | None = None
+    vin: str | None = None
+    serial_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CapabilityInfo:
+    """Whether a device can do one thing, and which interventions would unlock it."""
+
+    is_capable: bool
+    intervention_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GeoPosition:
+    """A device's last known position; ``location_id`` is the charging location it is at."""
+
+    latitude: float | None
+    longitude: float | None
+    last_updated: datetime | None = None
+    location_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleChargeState:
+    """Battery and charging data of a vehicle."""
+
+    battery_level: float | None = None
+    range_km: float | None = None
+    is_plugged_in: bool | None = None
+    is_charging: bool | None = None
+    is_fully_charged: bool | None = None
+    battery_capacity_kwh: float | None = None
+    charge_limit: float | None = None
+    charge_rate_kw: float | None = None
+    charge_time_remaining_min: float | None = None
+    max_current_a: float | None = None
+    power_delivery_state: PowerDeliveryState = PowerDeliveryState.UNKNOWN
+    plugged_in_charger_id: str | None = None
+    last_updated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerChargeState:
+    """Charging data of a charger."""
+
+    is_plugged_in: bool | None = None
+    is_charging: bool | None = None
+    charge_rate_kw: float | None = None
+    max_current_a: float | None = None
+    power_delivery_state: PowerDeliveryState = PowerDeliveryState.UNKNOWN
+    plugged_in_vehicle_id: str | None = None
+    last_updated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmartChargingPolicy:
+    """A vehicle's smart-charging settings as the provider stores them."""
+
+    is_enabled: bool
+    deadline: str | None = None
+    minimum_charge_limit: float = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Odometer:
+    """Distance travelled, in km."""
+
+    distance_km: float | None
+    last_updated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Vehicle:
+    """A linked electric vehicle."""
+
+    id: str
+    user_id: str
+    vendor: str
+    last_seen: datetime | None
+    is_reachable: bool | None
+    information: DeviceInformation
+    charge_state: VehicleChargeState
+    capabilities: dict[Capability, CapabilityInfo] = field(default_factory=dict)
+    smart_charging_policy: SmartChargingPolicy | None = None
+    odometer: Odometer | None = None
+    location: GeoPosition | None = None
+    scopes: tuple[str, ...] = ()
+
+    def can(self, capability: Capability) -> bool:
+        """Whether the vehicle can do ``capability`` now."""
+        info = self.capabilities.get(capability)
+        return info is not None and info.is_capable
+
+
+@dataclass(frozen=True, slots=True)
+class Charger:
+    """A linked home charger."""
+
+    id: str
+    user_id: str
+    vendor: str
+    last_seen: datetime | None
+    is_reachable: bool | None
+    information: DeviceInformation
+    charge_state: ChargerChargeState
+    capabilities: dict[Capability, CapabilityInfo] = field(default_factory=dict)
+    location_id: str | None = None
+    scopes: tuple[str, ...] = ()
+
+    def can(self, capability: Capability) -> bool:
+        """Whether the charger can do ``capability`` now."""
+        info = self.capabilities.get(capability)
+        return info is not None and info.is_capable
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeAction:
+    """A start/stop command and how far the provider got with it."""
+
+    id: str
+    user_id: str
+    state: ActionState
+    target_id: str
+    target_kind: DeviceKind
+    command: ChargingCommand
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    completed_at: datetime | None = None
+    failure: ActionFailure | None = None
+    failure_detail: str | None = None
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the action will not change state any more."""
+        return self.state is not ActionState.PENDING
+
+
+@dataclass(frozen=True, slots=True)
+class MaxCurrentAction:
+    """A command to change a device's maximum charging current."""
+
+    id: str
+    user_id: str
+    state: ActionState
+    target_id: str
+    target_kind: DeviceKind
+    max_current_a: float | None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    completed_at: datetime | None = None
+    failure: ActionFailure | None = None
+    failure_detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSession:
+    """Where to send the user's browser to link a device."""
+
+    link_url: str
+    link_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedVendor:
+    """A vendor account the user linked, and whether its credentials still work."""
+
+    vendor: str
+    vendor_kind: DeviceKind
+    is_valid: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    """The provider's view of the account user."""
+
+    id: str
+    linked_vendors: tuple[LinkedVendor, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChargingLocation:
+    """A named place (home, work) that smart charging and chargers refer to."""
+
+    id: str
+    name: str
+    latitude: float
+    longitude: float
+    timezone: str
+    user_id: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmartChargingPlan:
+    """The provider's plan for the current charging session."""
+
+    id: str | None
+    location_id: str | None = None
+    currency: str | None = None
+    smart_cost: float | None = None
+    non_smart_cost: float | None = None
+    start_at: datetime | None = None
+    stop_at: datetime | None = None
+    estimated_finish_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmartChargingStatus:
+    """What smart charging is doing for a vehicle right now."""
+
+    vehicle_id: str
+    state: SmartChargingState
+    state_changed_at: datetime | None = None
+    plan: SmartChargingPlan | None = None
+    at_charging_location: bool | None = None
+    smart_override: SmartOverride | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmartOverride:
+    """A "charge now" override of smart charging."""
+
+    target_id: str
+    target_kind: DeviceKind
+    vendor_action_id: str | None
+    created_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Intervention:
+    """Something the user must do to unlock a capability."""
+
+    id: str
+    title: str
+    description: str
+    vendor: str | None = None
+    domain: str | None = None
+    access: str | None = None
+    agent: str | None = None
+    needs_relink: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """A push subscription registered at the provider."""
+
+    id: str
+    url: str
+    events: tuple[str, ...]
+    is_active: bool
+    last_success: datetime | None = None
+    created_at: datetime | None = None
+    api_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTestResult:
+    """Outcome of the provider's test delivery to a webhook."""
+
+    success: bool
+    description: str
+    response_status: int | None = None
+
+
+class PushEventKind(LenientEnum):
+    """What a push event tells about."""
+
+    DISCOVERED = "discovered"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    ACTION_UPDATED = "action_updated"
+    CREDENTIALS_INVALIDATED = "credentials_invalidated"
+    SMART_CHARGING_STATUS_UPDATED = "smart_charging_status_updated"
+    HEARTBEAT = "heartbeat"
+    TEST = "test"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class PushEvent:
+    """One event of a push delivery, parsed; ``device_kind`` and the payload fit ``kind``."""
+
+    kind: PushEventKind
+    name: str
+    created_at: datetime | None = None
+    user_id: str | None = None
+    device_kind: DeviceKind | None = None
+    vehicle: Vehicle | None = None
+    charger: Charger | None = None
+    device_id: str | None = None
+    updated_fields: tuple[str, ...] = ()
+    action: ChargeAction | None = None
+    vendor: str | None = None
+    pending_events: int | None = None
+    smart_charging_status: SmartChargingStatus | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PushDelivery:
+    """A verified push delivery: its id (for de-duplication) and its events."""
+
+    delivery_id: str | None
+    events: tuple[PushEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Page[T]:
+    """One page of a cursor-paginated list."""
+
+    items: tuple[T, ...]
+    next_cursor: str | None = None
+    previous_cursor: str | None = None

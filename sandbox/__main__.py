@@ -1,0 +1,170 @@
+"""Command line: ``python -m sandbox --port 8765 --user-id demo --vehicles 2 --chargers 1``.
+
+Prints the base URL and the client credentials, then serves until Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from sandbox.runtime import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_HEARTBEAT_INTERVAL
+from sandbox.server import DEFAULT_HOST, SandboxServer, is_loopback_host
+from sandbox.world import DEFAULT_HOME
+
+DEFAULT_PORT = 8765
+MAX_DEVICES = 1000
+
+
+def _loopback_host(value: str) -> str:
+    if not is_loopback_host(value):
+        raise argparse.ArgumentTypeError("the sandbox only listens on loopback addresses")
+    return value
+
+
+def _device_count(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError("expected a whole number") from err
+    if not 0 <= count <= MAX_DEVICES:
+        raise argparse.ArgumentTypeError(f"expected 0 to {MAX_DEVICES}")
+    return count
+
+
+def _non_negative(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError("expected a number") from err
+    if number < 0:
+        raise argparse.ArgumentTypeError("expected a number >= 0")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the sandbox CLI."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox", description="Local Enode API sandbox with simulated devices."
+    )
+    parser.add_argument("--host", type=_loopback_host, default=DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
+    parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
+    parser.add_argument(
+        "--user-id", help="link the simulated devices to this user instead of offering them"
+    )
+    parser.add_argument("--vehicles", type=_device_count, default=1)
+    parser.add_argument("--chargers", type=_device_count, default=1)
+    parser.add_argument(
+        "--action-delay",
+        type=_non_negative,
+        default=5.0,
+        help="simulated seconds before a PENDING action resolves",
+    )
+    parser.add_argument(
+        "--time-scale", type=_non_negative, default=1.0, help="simulated seconds per real second"
+    )
+    parser.add_argument(
+        "--heartbeat-interval",
+        type=_non_negative,
+        default=DEFAULT_HEARTBEAT_INTERVAL,
+        help="simulated seconds between system:heartbeat webhook events (0 = off)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the simulated data")
+    parser.add_argument("--home-latitude", type=float, default=DEFAULT_HOME[0])
+    parser.add_argument("--home-longitude", type=float, default=DEFAULT_HOME[1])
+    return parser
+
+
+def server_from_args(args: argparse.Namespace) -> SandboxServer:
+    """Create (but do not start) the server the arguments describe, with its devices."""
+    server = SandboxServer(
+        host=args.host,
+        port=args.port,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        action_delay=args.action_delay,
+        time_scale=args.time_scale,
+        heartbeat_interval=args.heartbeat_interval,
+        seed=args.seed,
+        home=(args.home_latitude, args.home_longitude),
+    )
+    if args.user_id:
+        server.world.seed_user(args.user_id, vehicles=args.vehicles, chargers=args.chargers)
+    else:
+        for _ in range(args.vehicles):
+            server.world.create_vehicle()
+        for _ in range(args.chargers):
+            server.world.create_charger()
+    return server
+
+
+def describe(server: SandboxServer, user_id: str | None) -> str:
+    """Return the banner printed at start-up."""
+    lines = [
+        f"Enode sandbox listening on {server.url}",
+        f"  API base URL:  {server.url}",
+        f"  Token URL:     {server.token_url}",
+        f"  Client ID:     {server.client_id}",
+        f"  Client secret: {server.client_secret}",
+        f"  Admin API:     {server.url}/_sandbox/state",
+    ]
+    world = server.world
+    if user_id:
+        lines.append(f"  User {user_id}:")
+        lines.extend(
+            f"    vehicle {v.id} ({v.brand} {v.model})" for v in world.vehicles_of(user_id)
+        )
+        lines.extend(
+            f"    charger {c.id} ({c.brand} {c.model})" for c in world.chargers_of(user_id)
+        )
+    else:
+        lines.append(
+            f"  Devices waiting to be linked: {len(world.pool_vehicles())} vehicle(s), "
+            f"{len(world.pool_chargers())} charger(s)"
+        )
+    lines.append("Press Ctrl-C to stop.")
+    return "\n".join(lines)
+
+
+async def serve(
+    args: argparse.Namespace, *, stop: asyncio.Event | None = None, out: TextIO | None = None
+) -> None:
+    """Serve until ``stop`` is set or the process receives SIGINT/SIGTERM."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+            handled.append(sig)
+    try:
+        async with server_from_args(args) as server:
+            print(describe(server, args.user_id), file=out or sys.stdout, flush=True)
+            await stop.wait()
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        asyncio.run(serve(args))
+    except KeyboardInterrupt:
+        return 0
+    except OSError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through a real process
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""Fault injection: make chosen requests slow, failing, rate limited, malformed or dropped.
+
+Faults are matched on the request path (``fnmatch`` glob) and optionally the method, and apply
+a fixed number of times, so a test can script exactly which request of a client sees what.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from aiohttp import web
+
+from sandbox.problems import problem_response
+
+FAULT_KINDS: tuple[str, ...] = (
+    "latency",
+    "error",
+    "rate_limit",
+    "token_expiry",
+    "malformed",
+    "disconnect",
+)
+MAX_LATENCY_MS = 30_000.0
+DEFAULT_RETRY_AFTER = 1.0
+_MALFORMED_FALLBACK = b'{"data": [{"id": '
+
+type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(slots=True)
+class Fault:
+    """One injected fault and how many more requests it applies to."""
+
+    id: str
+    path: str
+    kind: str
+    remaining: int = 1
+    method: str | None = None
+    status: int = 503
+    retry_after: float | None = None
+    latency_ms: float = 1000.0
+
+    def matches(self, method: str, path: str) -> bool:
+        """Return True when this fault applies to a request."""
+        if self.remaining <= 0:
+            return False
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return fnmatchcase(path, self.path)
+
+    def as_json(self) -> dict[str, object]:
+        """Describe the fault for the admin API."""
+        return {
+            "id": self.id,
+            "path": self.path,
+            "method": self.method,
+            "kind": self.kind,
+            "remaining": self.remaining,
+            "status": self.status,
+            "retryAfter": self.retry_after,
+            "latencyMs": self.latency_ms,
+        }
+
+
+class FaultStore:
+    """The active faults, consulted in creation order."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> Fault:
+        """Register a fault."""
+        self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        """Remove every fault."""
+        self._faults.clear()
+
+    def active(self) -> list[Fault]:
+        """Return the faults that still apply."""
+        return [fault for fault in self._faults if fault.remaining > 0]
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """Return the first fault for this request and count one use of it."""
+        for fault in self._faults:
+            if fault.matches(method, path):
+                fault.remaining -= 1
+                self._faults = [f for f in self._faults if f.remaining > 0]
+                return fault
+        return None
+
+
+def _retry_after_header(seconds: float) -> dict[str, str]:
+    return {"Retry-After": str(max(0, math.ceil(seconds)))}
+
+
+async def apply_fault(
+    fault: Fault,
+    request: web.Request,
+    handler: Handler,
+    revoke_token: Callable[[str], None],
+) -> web.StreamResponse:
+    """Serve ``request`` the way ``fault`` says."""
+    if fault.kind == "latency":
+        await asyncio.sleep(min(fault.latency_ms, MAX_LATENCY_MS) / 1000.0)
+        return await handler(request)
+    if fault.kind == "error":
+        headers = {} if fault.retry_after is None else _retry_after_header(fault.retry_after)
+        return problem_response(fault.status, "Injected sandbox error.", headers=headers)
+    if fault.kind == "rate_limit":
+        retry_after = DEFAULT_RETRY_AFTER if fault.retry_after is None else fault.retry_after
+        return problem_response(
+            429, "Rate limit exceeded (injected).", headers=_retry_after_header(retry_after)
+        )
+    if fault.kind == "token_expiry":
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token:
+            revoke_token(token.strip())
+        return await handler(request)
+    if fault.kind == "malformed":
+        response = await handler(request)
+        body = response.body if isinstance(response, web.Response) else None
+        raw = bytes(body) if isinstance(body, bytes | bytearray) else b""
+        truncated = raw[: len(raw) // 2] if len(raw) > 1 else _MALFORMED_FALLBACK
+        return web.Response(status=200, body=truncated, content_type="application/json")
+    # disconnect: close the connection without writing a response.
+    transport = request.transport
+    if transport is not None:
+        transport.close()
+    return web.Response(status=204)

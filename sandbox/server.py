@@ -1,0 +1,139 @@
+"""Run the sandbox in-process on a loopback port, for tests, benchmarks and the CLI.
+
+Usage::
+
+    async with SandboxServer(port=0, action_delay=0.5) as server:
+        client_id, client_secret = server.client_id, server.client_secret
+        ...  # talk to server.url
+        await server.advance(60)  # one simulated minute later, webhooks delivered
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from types import TracebackType
+from typing import Self
+
+import aiohttp
+from aiohttp import web
+
+from sandbox.app import create_app
+from sandbox.clock import SimClock
+from sandbox.runtime import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_HEARTBEAT_INTERVAL,
+    DEFAULT_TICK_INTERVAL,
+    SANDBOX,
+    Sandbox,
+    SandboxConfig,
+)
+from sandbox.webhooks import DEFAULT_RETRY_DELAYS
+from sandbox.world import DEFAULT_HOME, World
+
+DEFAULT_HOST = "127.0.0.1"
+
+
+def is_loopback_host(host: str) -> bool:
+    """Return True for ``localhost`` and loopback addresses (the only hosts we listen on)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class SandboxServer:
+    """An Enode sandbox listening on a loopback port until stopped."""
+
+    def __init__(
+        self,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
+        action_delay: float = 5.0,
+        time_scale: float = 1.0,
+        heartbeat_interval: float = DEFAULT_HEARTBEAT_INTERVAL,
+        tick_interval: float = DEFAULT_TICK_INTERVAL,
+        webhook_retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS,
+        seed: int = 0,
+        home: tuple[float, float] = DEFAULT_HOME,
+        session: aiohttp.ClientSession | None = None,
+        background: bool = True,
+    ) -> None:
+        if not is_loopback_host(host):
+            raise ValueError(f"the sandbox only listens on loopback, not {host!r}")
+        self.host = host
+        self.port = port
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.clock = SimClock(scale=time_scale)
+        self.world = World(self.clock, action_delay=action_delay, seed=seed, home=home)
+        self.app = create_app(
+            self.world,
+            config=SandboxConfig(
+                client_id=client_id,
+                client_secret=client_secret,
+                tick_interval=tick_interval,
+                heartbeat_interval=heartbeat_interval,
+                webhook_retry_delays=webhook_retry_delays,
+            ),
+            session=session,
+            background=background,
+        )
+        self.sandbox: Sandbox = self.app[SANDBOX]
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL of the API, token endpoint, Link UI and admin API."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def token_url(self) -> str:
+        """URL of the OAuth token endpoint."""
+        return f"{self.url}/oauth2/token"
+
+    async def start(self) -> None:
+        """Start listening; with ``port=0`` an ephemeral port is chosen."""
+        runner = web.AppRunner(self.app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        try:
+            await site.start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self.port = int(runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        """Stop the server and its background work."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def advance(self, seconds: float) -> None:
+        """Advance simulated time, run the simulation and wait for webhook deliveries."""
+        self.clock.advance(seconds)
+        await self.sandbox.settle()
+
+    async def settle(self) -> None:
+        """Run one tick now and wait for the webhook deliveries it started."""
+        await self.sandbox.settle()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()

@@ -1,0 +1,332 @@
+"""Contract tests: the Enode client against the running local sandbox, over loopback.
+
+The sandbox is an independent implementation of the same API, so these tests catch a client
+and a server that agree with themselves but not with each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from custom_components.connected_ev.api.enode import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    EnodeClient,
+    EnodeEndpoints,
+    EnodeProvider,
+    generate_webhook_secret,
+    parse_delivery,
+    verify_signature,
+)
+from custom_components.connected_ev.api.errors import (
+    AuthenticationError,
+    InvalidResponseError,
+    NotCapableError,
+    NotFoundError,
+    ProviderUnavailableError,
+    RateLimitedError,
+)
+from custom_components.connected_ev.api.models import (
+    ActionState,
+    ChargingCommand,
+    DeviceKind,
+    PowerDeliveryState,
+    PushDelivery,
+    PushEventKind,
+)
+from sandbox.server import SandboxServer
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+USER = "contract-user"
+ACTION_DELAY = 30.0
+REDIRECT = "http://127.0.0.1:9/callback?state=signed-state"
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def server(session: aiohttp.ClientSession) -> AsyncIterator[SandboxServer]:
+    async with SandboxServer(action_delay=ACTION_DELAY, session=session) as server:
+        yield server
+
+
+@pytest.fixture
+def client(server: SandboxServer, session: aiohttp.ClientSession) -> EnodeClient:
+    return EnodeClient(
+        session,
+        server.client_id,
+        server.client_secret,
+        EnodeEndpoints.for_base_url(server.url),
+        request_timeout=5,
+    )
+
+
+async def _admin(
+    session: aiohttp.ClientSession, server: SandboxServer, method: str, route: str, **body: Any
+) -> Any:
+    async with session.request(method, f"{server.url}/_sandbox{route}", json=body) as resp:
+        assert resp.status < 300, await resp.text()
+        return await resp.json() if resp.content_type == "application/json" else None
+
+
+async def _link_through_ui(
+    session: aiohttp.ClientSession, link_url: str, action: str = "continue"
+) -> str:
+    """Do what a person does on the Link UI page; return where the browser is sent."""
+    async with session.get(link_url) as page:
+        assert page.status == 200
+        html = await page.text()
+    vendor = re.search(r'name="vendor"[^>]*value="([^"]+)"', html) or re.search(
+        r'<option value="([^"]+)"', html
+    )
+    assert vendor is not None
+    form = {"vendor": vendor.group(1), "device": "", "action": action}
+    async with session.post(link_url, data=form, allow_redirects=False) as resp:
+        assert resp.status == 302
+        return resp.headers["Location"]
+
+
+async def test_wrong_credentials_are_rejected(
+    server: SandboxServer, session: aiohttp.ClientSession
+) -> None:
+    client = EnodeClient(
+        session, server.client_id, "wrong", EnodeEndpoints.for_base_url(server.url)
+    )
+    with pytest.raises(AuthenticationError):
+        await client.async_validate_credentials()
+
+
+async def test_link_plug_charge_and_soc_rises(
+    server: SandboxServer, session: aiohttp.ClientSession, client: EnodeClient
+) -> None:
+    """Link a vehicle and a charger, plug in, START is confirmed and the SoC rises."""
+    await client.async_validate_credentials()
+    assert await client.async_list_vehicles(USER) == []
+
+    link = await client.async_create_link_session(
+        USER, vendor_type=DeviceKind.VEHICLE, language="en-US", redirect_uri=REDIRECT
+    )
+    back = await _link_through_ui(session, link.link_url)
+    assert parse_qs(urlsplit(back).query) == {"state": ["signed-state"]}
+    (vehicle,) = await client.async_list_vehicles(USER)
+    assert vehicle.user_id == USER
+
+    link = await client.async_create_link_session(
+        USER, vendor_type=DeviceKind.CHARGER, language="en-US", redirect_uri=REDIRECT
+    )
+    await _link_through_ui(session, link.link_url)
+    (charger,) = await client.async_list_chargers(USER)
+
+    await _admin(session, server, "POST", f"/vehicles/{vehicle.id}/plug", chargerId=charger.id)
+    vehicle = await client.async_get_vehicle(vehicle.id)
+    assert vehicle.charge_state.plugged_in_charger_id == charger.id
+    assert (await client.async_get_charger(charger.id)).charge_state.plugged_in_vehicle_id == (
+        vehicle.id
+    )
+    provider = EnodeProvider(client, USER)
+    action = await provider.async_set_charging(
+        DeviceKind.VEHICLE, vehicle.id, ChargingCommand.START
+    )
+    assert action.state is ActionState.PENDING
+    assert action.target_kind is DeviceKind.VEHICLE
+
+    await server.advance(ACTION_DELAY + 1)
+    confirmed = await provider.async_get_charge_action(DeviceKind.VEHICLE, action.id)
+    assert confirmed.state is ActionState.CONFIRMED
+    charging = await client.async_get_vehicle(vehicle.id)
+    assert charging.charge_state.power_delivery_state is PowerDeliveryState.PLUGGED_IN_CHARGING
+    assert charging.charge_state.charge_rate_kw
+
+    await server.advance(1800)
+    later = await client.async_get_vehicle(vehicle.id)
+    assert later.charge_state.battery_level is not None
+    assert charging.charge_state.battery_level is not None
+    assert later.charge_state.battery_level > charging.charge_state.battery_level
+    assert later.charge_state.range_km is not None
+    assert charging.charge_state.range_km is not None
+    assert later.charge_state.range_km > charging.charge_state.range_km
+
+
+async def test_cancelled_link_comes_back_with_error(
+    session: aiohttp.ClientSession, client: EnodeClient
+) -> None:
+    link = await client.async_create_link_session(
+        USER, vendor_type=DeviceKind.VEHICLE, language="en-US", redirect_uri=REDIRECT
+    )
+    back = await _link_through_ui(session, link.link_url, action="cancel")
+    query = parse_qs(urlsplit(back).query)
+    assert query["state"] == ["signed-state"]
+    assert "error" in query
+    assert "error_message" in query
+    assert await client.async_list_vehicles(USER) == []
+
+
+async def test_cancelled_action_and_unknown_action(
+    server: SandboxServer, session: aiohttp.ClientSession, client: EnodeClient
+) -> None:
+    seeded = await _admin(session, server, "POST", f"/users/{USER}/seed", vehicles=1, chargers=1)
+    vehicle_id, charger_id = seeded["vehicleIds"][0], seeded["chargerIds"][0]
+    await _admin(session, server, "POST", f"/vehicles/{vehicle_id}/plug", chargerId=charger_id)
+    action = await client.async_set_vehicle_charging(vehicle_id, ChargingCommand.START)
+    cancelled = await client.async_cancel_vehicle_action(action.id)
+    assert cancelled.state is ActionState.CANCELLED
+    with pytest.raises(NotFoundError):
+        await client.async_get_vehicle_action("00000000-0000-0000-0000-000000000000")
+
+
+async def test_locations_and_charger_location(
+    server: SandboxServer, session: aiohttp.ClientSession, client: EnodeClient
+) -> None:
+    seeded = await _admin(session, server, "POST", f"/users/{USER}/seed", vehicles=0, chargers=1)
+    charger_id = seeded["chargerIds"][0]
+    home = await client.async_create_location(
+        USER, name="Home", latitude=59.91, longitude=10.75, timezone="Europe/Oslo"
+    )
+    assert home.timezone == "Europe/Oslo"
+    renamed = await client.async_update_location(home.id, name="Cottage")
+    assert renamed.name == "Cottage"
+    assert renamed.latitude == pytest.approx(59.91)
+    assert [loc.id for loc in await client.async_list_locations(USER)] == [home.id]
+
+    charger = await client.async_set_charger_location(charger_id, home.id)
+    assert charger.location_id == home.id
+    charger = await client.async_set_charger_location(charger_id, None)
+    assert charger.location_id is None
+
+    deleted = await client.async_delete_location(home.id)
+    assert deleted.id == home.id
+    assert await client.async_list_locations(USER) == []
+    with pytest.raises(NotFoundError):
+        await client.async_get_location(home.id)
+
+
+async def test_smart_charging_policy_round_trip(
+    server: SandboxServer, session: aiohttp.ClientSession, client: EnodeClient
+) -> None:
+    seeded = await _admin(session, server, "POST", f"/users/{USER}/seed", vehicles=1, chargers=0)
+    vehicle_id = seeded["vehicleIds"][0]
+    policy = await client.async_update_smart_charging_policy(
+        vehicle_id, is_enabled=True, deadline="07:30", minimum_charge_limit=20
+    )
+    assert (policy.is_enabled, policy.deadline, policy.minimum_charge_limit) == (
+        True,
+        "07:30",
+        20,
+    )
+    partial = await client.async_update_smart_charging_policy(vehicle_id, is_enabled=False)
+    assert (partial.deadline, partial.minimum_charge_limit) == ("07:30", 20)
+    assert await client.async_get_smart_charging_policy(vehicle_id) == partial
+
+
+async def test_pagination_lists_every_vehicle(
+    server: SandboxServer, session: aiohttp.ClientSession, client: EnodeClient
+) -> None:
+    seeded = await _admin(session, server, "POST", f"/users/{USER}/seed", vehicles=7, chargers=0)
+    await _admin(session, server, "DELETE", "/requests")
+    vehicles = await client.async_list_vehicles(USER, page_size=3)
+    assert sorted(v.id for v in vehicles) == sorted(seeded["vehicleIds"])
+    counts = await _admin(session, server, "GET", "/requests")
+    assert counts["byRoute"] == {"POST /oauth2/token": 1, "GET /users/{userId}/vehicles": 3}
+
+
+async def test_webhook_delivery_is_signed_and_parses(
+    server: SandboxServer, session: aiohttp.ClientSession, client: EnodeClient
+) -> None:
+    """A registered webhook receives signed deliveries the client's verifier accepts."""
+    secret = generate_webhook_secret()
+    received: list[PushDelivery] = []
+    arrived = asyncio.Event()
+
+    async def receive(request: web.Request) -> web.Response:
+        body = await request.read()
+        verify_signature(secret, body, request.headers.get(SIGNATURE_HEADER))
+        received.append(parse_delivery(body, request.headers.get(DELIVERY_HEADER)))
+        arrived.set()
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        hook = await client.async_create_webhook(f"http://127.0.0.1:{port}/hook", secret)
+        result = await client.async_test_webhook(hook.id)
+        assert result.success
+        assert received[0].events[0].kind is PushEventKind.TEST
+
+        arrived.clear()
+        await _admin(session, server, "POST", f"/users/{USER}/seed", vehicles=1, chargers=0)
+        await server.settle()
+        await asyncio.wait_for(arrived.wait(), timeout=5)
+        kinds = {event.kind for delivery in received[1:] for event in delivery.events}
+        assert kinds & {PushEventKind.DISCOVERED, PushEventKind.UPDATED}
+        assert all(delivery.delivery_id for delivery in received)
+        assert len({d.delivery_id for d in received}) == len(received)
+
+        await client.async_delete_webhook(hook.id)
+        assert await client.async_list_webhooks() == []
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ({"kind": "rate_limit", "retryAfter": 42}, RateLimitedError),
+        ({"kind": "error", "status": 503}, ProviderUnavailableError),
+        ({"kind": "malformed"}, InvalidResponseError),
+        # aiohttp retries an idempotent request once on a dropped keep-alive connection.
+        ({"kind": "disconnect", "count": 2}, ProviderUnavailableError),
+    ],
+)
+async def test_faults_become_typed_errors(
+    server: SandboxServer,
+    session: aiohttp.ClientSession,
+    client: EnodeClient,
+    fault: dict[str, Any],
+    error: type[Exception],
+) -> None:
+    await _admin(session, server, "POST", "/faults", path=f"/users/{USER}/vehicles", **fault)
+    with pytest.raises(error) as info:
+        await client.async_list_vehicles(USER)
+    if isinstance(info.value, RateLimitedError):
+        assert info.value.retry_after == 42
+    assert await client.async_list_vehicles(USER) == []
+
+
+async def test_expired_token_is_refreshed_transparently(
+    server: SandboxServer, session: aiohttp.ClientSession, client: EnodeClient
+) -> None:
+    await client.async_list_vehicles(USER)
+    await _admin(
+        session, server, "POST", "/faults", path=f"/users/{USER}/chargers", kind="token_expiry"
+    )
+    assert await client.async_list_chargers(USER) == []
+
+
+async def test_start_with_nothing_plugged_in_is_refused_with_a_reason(
+    server: SandboxServer, session: aiohttp.ClientSession, client: EnodeClient
+) -> None:
+    """START with no cable in is a precondition failure carrying the provider's reason."""
+    seeded = await _admin(session, server, "POST", f"/users/{USER}/seed", vehicles=1, chargers=1)
+    with pytest.raises(NotCapableError) as info:
+        await client.async_set_vehicle_charging(seeded["vehicleIds"][0], ChargingCommand.START)
+    assert info.value.detail
+    with pytest.raises(NotCapableError):
+        await client.async_set_charger_charging(seeded["chargerIds"][0], ChargingCommand.START)
