@@ -1,0 +1,517 @@
+"""Config flow: provider → credentials and environment → link a vehicle → link a charger.
+
+Each provider is its own branch of steps after ``user`` (only Enode today). Linking is an
+external step: the browser goes to the provider's link page and comes back to
+``link_callback``, which resumes this flow through a signed single-use state. Linking
+another device later lives in Reconfigure, next to changing credentials.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from hashlib import sha256
+from typing import Any, Final, cast, override
+from uuid import NAMESPACE_URL, uuid5
+
+import probatio as vol
+from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigFlow, ConfigFlowResult
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ImplementationUnavailableError
+from homeassistant.helpers import instance_id
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    LocalOAuth2Implementation,
+    async_get_implementations,
+)
+from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers.selector import (
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from yarl import URL
+
+from .api.errors import AuthenticationError, ProviderUnavailableError, RateLimitedError
+from .api.models import DeviceInformation, DeviceKind
+from .api.provider import Provider
+from .const import (
+    CONF_AUTH_IMPLEMENTATION,
+    CONF_BASE_URL,
+    CONF_ENVIRONMENT,
+    CONF_PROVIDER,
+    CONF_USER_ID,
+    DOMAIN,
+    Environment,
+    ProviderName,
+)
+from .link_callback import DATA_LINK_STATES, LINK_CALLBACK_PATH, async_register_link_callback
+from .providers import create_enode_client, create_provider
+
+_LOGGER = logging.getLogger(__name__)
+
+ENODE_TITLES: Final = {
+    Environment.PRODUCTION: "Enode",
+    Environment.SANDBOX: "Enode sandbox",
+    Environment.CUSTOM: "Enode (custom)",
+}
+
+# Link UI languages Enode accepts, and the one to use for a bare language code.
+ENODE_LANGUAGES: Final = (
+    "da-DK", "de-DE", "en-US", "en-GB", "es-ES", "fi-FI", "fr-FR", "it-IT", "ja-JP",
+    "lv-LV", "lt-LT", "nb-NO", "nl-NL", "nl-BE", "pl-PL", "pt-PT", "ro-RO", "sv-SE",
+)  # fmt: skip
+_EXACT_LANGUAGES: Final = {language.lower(): language for language in ENODE_LANGUAGES}
+_DEFAULT_REGION: Final = {
+    "da": "da-DK", "de": "de-DE", "en": "en-US", "es": "es-ES", "fi": "fi-FI",
+    "fr": "fr-FR", "it": "it-IT", "ja": "ja-JP", "lv": "lv-LV", "lt": "lt-LT",
+    "nb": "nb-NO", "nn": "nb-NO", "no": "nb-NO", "nl": "nl-NL", "pl": "pl-PL",
+    "pt": "pt-PT", "ro": "ro-RO", "sv": "sv-SE",
+}  # fmt: skip
+FALLBACK_LANGUAGE: Final = "en-US"
+
+MAX_ERROR_MESSAGE: Final = 200
+
+
+def enode_language(language: str) -> str:
+    """Map Home Assistant's language (``de``, ``en-GB``, ``pt-BR``) to a Link UI language."""
+    key = language.lower()
+    return _EXACT_LANGUAGES.get(key) or _DEFAULT_REGION.get(key.split("-")[0], FALLBACK_LANGUAGE)
+
+
+def enode_unique_id(environment: Environment, base_url: str | None, user_id: str) -> str:
+    """One entry per Enode user of one server; hashed so no user id or URL shows in it."""
+    account = f"{environment.value}:{base_url or ''}:{user_id}"
+    return f"enode:{sha256(account.encode()).hexdigest()[:32]}"
+
+
+async def async_derive_enode_user_id(hass: HomeAssistant, client_id: str) -> str:
+    """Derive the Enode user of this Home Assistant and client: stable, never typed."""
+    return "ha-" + uuid5(NAMESPACE_URL, f"{await instance_id.async_get(hass)}:{client_id}").hex
+
+
+def _normalize_base_url(value: str) -> str | None:
+    """Return an http(s) URL with a host and no query, without trailing slash; else None."""
+    try:
+        url = URL(value.strip())
+    except ValueError:
+        return None
+    if url.scheme not in ("http", "https") or not url.host or url.query_string or url.fragment:
+        return None
+    return str(url).rstrip("/")
+
+
+def _error_key(err: Exception) -> str:
+    """Translate a provider error into an error/abort key (log the unexpected ones)."""
+    if isinstance(err, AuthenticationError):
+        return "invalid_auth"
+    if isinstance(err, (ProviderUnavailableError, RateLimitedError)):
+        return "cannot_connect"
+    _LOGGER.exception("Unexpected error while talking to the provider")
+    return "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class _EnodeSettings:
+    """Validated form input: which credential, which server."""
+
+    implementation: LocalOAuth2Implementation
+    environment: Environment
+    base_url: str | None
+
+
+class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a provider account and link its devices; reauth; reconfigure."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing chosen."""
+        self._data: dict[str, Any] = {}
+        self._provider: Provider | None = None
+        self._link_url: str | None = None
+        self._link_error = ""
+        self._linked_vehicles = ""
+
+    # --- provider choice ----------------------------------------------------------------
+
+    @override
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick the provider; each provider continues in its own steps."""
+        provider_steps: dict[ProviderName, Callable[[], Coroutine[Any, Any, ConfigFlowResult]]]
+        provider_steps = {ProviderName.ENODE: self.async_step_enode}
+        if user_input is not None:
+            return await provider_steps[ProviderName(user_input[CONF_PROVIDER])]()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_PROVIDER, default=ProviderName.ENODE.value): SelectSelector(
+                        SelectSelectorConfig(
+                            options=[provider.value for provider in provider_steps],
+                            translation_key=CONF_PROVIDER,
+                            mode=SelectSelectorMode.LIST,
+                        )
+                    )
+                }
+            ),
+        )
+
+    # --- Enode credentials --------------------------------------------------------------
+
+    async def async_step_enode(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose the credential and environment; test them before anything is stored."""
+        if not (implementations := await self._async_implementations()):
+            return self.async_abort(reason="missing_credentials")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            settings, errors = await self._async_check_enode_input(implementations, user_input)
+            if settings is not None:
+                user_id = await async_derive_enode_user_id(
+                    self.hass, settings.implementation.client_id
+                )
+                await self.async_set_unique_id(
+                    enode_unique_id(settings.environment, settings.base_url, user_id)
+                )
+                self._abort_if_unique_id_configured()
+                self._data = {
+                    CONF_PROVIDER: ProviderName.ENODE.value,
+                    CONF_ENVIRONMENT: settings.environment.value,
+                    CONF_BASE_URL: settings.base_url,
+                    CONF_USER_ID: user_id,
+                    CONF_AUTH_IMPLEMENTATION: settings.implementation.domain,
+                }
+                self._provider = self._create_provider(settings.implementation)
+                return await self.async_step_link_vehicle()
+        return self.async_show_form(
+            step_id="enode",
+            data_schema=self.add_suggested_values_to_schema(
+                _enode_schema(implementations), user_input or {}
+            ),
+            errors=errors,
+        )
+
+    # --- linking devices (one implementation for every device kind) ----------------------
+
+    async def async_step_link_vehicle(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Send the browser to the link page with vehicle scopes."""
+        return await self._async_link(DeviceKind.VEHICLE, user_input)
+
+    async def async_step_link_charger(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Send the browser to the link page with charger scopes."""
+        return await self._async_link(DeviceKind.CHARGER, user_input)
+
+    async def _async_link(
+        self, kind: DeviceKind, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Start a link session, or take its outcome from the callback view."""
+        step_id = f"link_{kind.value}"
+        if user_input is not None:
+            # Only the callback view gets here: the outcome of this link session.
+            self._link_url = None
+            async_register_link_callback(self.hass).revoke(self.flow_id)
+            if error := user_input.get("error"):
+                message = str(user_input.get("error_message") or error)[:MAX_ERROR_MESSAGE]
+                self._link_error = html.escape(message)
+                _LOGGER.debug("Linking a %s ended with %s", kind.value, error)
+                return self.async_external_step_done(next_step_id="link_cancelled")
+            return self.async_external_step_done(next_step_id=f"{kind.value}_linked")
+        if self._link_url is None:
+            # The frontend asks again (reload) while the page is open: same session then.
+            if (provider := await self._async_provider()) is None:
+                return self.async_abort(reason="missing_credentials")
+            try:
+                base_url = get_url(self.hass, allow_internal=True, prefer_external=True)
+            except NoURLAvailableError:
+                return self.async_abort(reason="no_url_available")
+            state = async_register_link_callback(self.hass).issue(self.flow_id)
+            redirect_uri = str(URL(base_url + LINK_CALLBACK_PATH).with_query(state=state))
+            try:
+                session = await provider.async_create_link_session(
+                    kind, redirect_uri, enode_language(self.hass.config.language)
+                )
+            except Exception as err:  # every failure is told to the user
+                return self.async_abort(reason=_error_key(err))
+            self._link_url = session.link_url
+        return self.async_external_step(step_id=step_id, url=self._link_url)
+
+    async def async_step_link_cancelled(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Abort: the link page came back with an error (cancelled by the user, or failed)."""
+        return self.async_abort(
+            reason="link_cancelled", description_placeholders={"error_message": self._link_error}
+        )
+
+    async def async_step_vehicle_linked(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Find the linked vehicle by listing (the redirect carries no ids)."""
+        return await self._async_linked(DeviceKind.VEHICLE)
+
+    async def async_step_charger_linked(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Find the linked charger by listing (the redirect carries no ids)."""
+        return await self._async_linked(DeviceKind.CHARGER)
+
+    async def _async_linked(self, kind: DeviceKind) -> ConfigFlowResult:
+        """Check that the account now has a device of ``kind``, then go on."""
+        # Set before the link session started, which is the only way to get here.
+        provider = cast(Provider, self._provider)
+        try:
+            if kind is DeviceKind.VEHICLE:
+                names = [
+                    _device_name(v.information, v.vendor)
+                    for v in await provider.async_list_vehicles()
+                ]
+            else:
+                names = [
+                    _device_name(c.information, c.vendor)
+                    for c in await provider.async_list_chargers()
+                ]
+        except Exception as err:  # every failure is told to the user
+            return self.async_abort(reason=_error_key(err))
+        if not names:
+            return self.async_abort(reason="nothing_linked")
+        if self.source == SOURCE_RECONFIGURE:
+            return self.async_update_reload_and_abort(
+                self._get_reconfigure_entry(), reason="device_linked"
+            )
+        if kind is DeviceKind.VEHICLE:
+            self._linked_vehicles = ", ".join(names)
+            return await self.async_step_link_more()
+        return await self.async_step_finish()
+
+    async def async_step_link_more(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer to link a charger too, or to finish with the vehicle."""
+        return self.async_show_menu(
+            step_id="link_more",
+            menu_options=["link_charger", "finish"],
+            description_placeholders={"vehicles": self._linked_vehicles},
+        )
+
+    async def async_step_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Create the entry: the account, never the devices (they are listed at setup)."""
+        return self.async_create_entry(
+            title=ENODE_TITLES[Environment(self._data[CONF_ENVIRONMENT])], data=self._data
+        )
+
+    # --- reauth -------------------------------------------------------------------------
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start reauth: the provider rejected the stored credential."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Test the chosen credential against the entry's server; keep the user id."""
+        entry = self._get_reauth_entry()
+        if not (implementations := await self._async_implementations()):
+            return self.async_abort(reason="missing_credentials")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            implementation = _chosen(implementations, user_input)
+            environment = Environment(entry.data[CONF_ENVIRONMENT])
+            error = await self._async_test_credentials(
+                implementation, environment, entry.data.get(CONF_BASE_URL)
+            )
+            if error is None:
+                # The user id stays: a new client id must not orphan the linked devices.
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_AUTH_IMPLEMENTATION: implementation.domain}
+                )
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(_credential_fields(implementations)),
+                user_input or {CONF_AUTH_IMPLEMENTATION: entry.data[CONF_AUTH_IMPLEMENTATION]},
+            ),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
+    # --- reconfigure --------------------------------------------------------------------
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change credentials/environment, or link another device to the entry."""
+        self._data = dict(self._get_reconfigure_entry().data)
+        return self.async_show_menu(
+            step_id="reconfigure",
+            menu_options=["reconfigure_credentials", "link_vehicle", "link_charger"],
+        )
+
+    async def async_step_reconfigure_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change credential, environment or base URL; the user id (and devices) stay."""
+        entry = self._get_reconfigure_entry()
+        if not (implementations := await self._async_implementations()):
+            return self.async_abort(reason="missing_credentials")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            settings, errors = await self._async_check_enode_input(implementations, user_input)
+            if settings is not None:
+                unique_id = enode_unique_id(
+                    settings.environment, settings.base_url, entry.data[CONF_USER_ID]
+                )
+                if unique_id != entry.unique_id:
+                    await self.async_set_unique_id(unique_id)
+                    self._abort_if_unique_id_configured()
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=unique_id,
+                    data_updates={
+                        CONF_ENVIRONMENT: settings.environment.value,
+                        CONF_BASE_URL: settings.base_url,
+                        CONF_AUTH_IMPLEMENTATION: settings.implementation.domain,
+                    },
+                )
+        suggested = user_input or {
+            key: entry.data.get(key)
+            for key in (CONF_AUTH_IMPLEMENTATION, CONF_ENVIRONMENT, CONF_BASE_URL)
+        }
+        return self.async_show_form(
+            step_id="reconfigure_credentials",
+            data_schema=self.add_suggested_values_to_schema(
+                _enode_schema(implementations), suggested
+            ),
+            errors=errors,
+        )
+
+    # --- helpers ------------------------------------------------------------------------
+
+    @override
+    @callback
+    def async_remove(self) -> None:
+        """Revoke the pending link state: an ended flow must not be resumed."""
+        if (states := self.hass.data.get(DATA_LINK_STATES)) is not None:
+            states.revoke(self.flow_id)
+
+    async def _async_implementations(self) -> dict[str, LocalOAuth2Implementation]:
+        """Return the stored application credentials that carry a client id and secret."""
+        try:
+            implementations = await async_get_implementations(self.hass, DOMAIN)
+        except ImplementationUnavailableError:
+            return {}
+        return {
+            key: implementation
+            for key, implementation in implementations.items()
+            if isinstance(implementation, LocalOAuth2Implementation)
+        }
+
+    async def _async_check_enode_input(
+        self, implementations: Mapping[str, LocalOAuth2Implementation], user_input: dict[str, Any]
+    ) -> tuple[_EnodeSettings | None, dict[str, str]]:
+        """Validate the form and test the credentials; settings or the form's errors."""
+        environment = Environment(user_input[CONF_ENVIRONMENT])
+        base_url: str | None = None
+        if environment is Environment.CUSTOM:
+            if not (raw := user_input.get(CONF_BASE_URL)):
+                return None, {CONF_BASE_URL: "base_url_required"}
+            if (base_url := _normalize_base_url(raw)) is None:
+                return None, {CONF_BASE_URL: "invalid_base_url"}
+        implementation = _chosen(implementations, user_input)
+        if error := await self._async_test_credentials(implementation, environment, base_url):
+            return None, {"base": error}
+        return _EnodeSettings(implementation, environment, base_url), {}
+
+    async def _async_test_credentials(
+        self,
+        implementation: LocalOAuth2Implementation,
+        environment: Environment,
+        base_url: str | None,
+    ) -> str | None:
+        """Ask for a fresh token; None when the provider accepts the credential."""
+        client = create_enode_client(
+            self.hass, implementation.client_id, implementation.client_secret, environment, base_url
+        )
+        try:
+            await client.async_validate_credentials()
+        except Exception as err:  # every failure is told to the user
+            return _error_key(err)
+        return None
+
+    def _create_provider(self, implementation: LocalOAuth2Implementation) -> Provider:
+        """Build the account the flow's data describes, with the credential's id and secret."""
+        return create_provider(
+            self.hass, self._data, implementation.client_id, implementation.client_secret
+        )
+
+    async def _async_provider(self) -> Provider | None:
+        """Return the flow's provider; in reconfigure from the entry (None: credential gone)."""
+        if self._provider is None:
+            implementations = await self._async_implementations()
+            if (
+                implementation := implementations.get(self._data[CONF_AUTH_IMPLEMENTATION])
+            ) is None:
+                return None
+            self._provider = self._create_provider(implementation)
+        return self._provider
+
+
+def _chosen(
+    implementations: Mapping[str, LocalOAuth2Implementation], user_input: Mapping[str, Any]
+) -> LocalOAuth2Implementation:
+    """Return the credential the form picked; the only one when the form had no choice."""
+    key = user_input.get(CONF_AUTH_IMPLEMENTATION, next(iter(implementations)))
+    return implementations[key]
+
+
+def _credential_fields(
+    implementations: Mapping[str, LocalOAuth2Implementation],
+) -> dict[vol.Marker, Any]:
+    """Return a credential select, only when there is something to choose."""
+    if len(implementations) < 2:
+        return {}
+    options = [
+        SelectOptionDict(value=key, label=implementation.name)
+        for key, implementation in implementations.items()
+    ]
+    return {
+        vol.Required(CONF_AUTH_IMPLEMENTATION, default=next(iter(implementations))): SelectSelector(
+            SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
+        )
+    }
+
+
+def _enode_schema(implementations: Mapping[str, LocalOAuth2Implementation]) -> vol.Schema:
+    """Credential (when several), environment and the custom environment's base URL."""
+    return vol.Schema(
+        {
+            **_credential_fields(implementations),
+            vol.Required(CONF_ENVIRONMENT, default=Environment.PRODUCTION.value): SelectSelector(
+                SelectSelectorConfig(
+                    options=[environment.value for environment in Environment],
+                    translation_key=CONF_ENVIRONMENT,
+                    mode=SelectSelectorMode.LIST,
+                )
+            ),
+            vol.Optional(CONF_BASE_URL): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.URL, autocomplete="off")
+            ),
+        }
+    )
+
+
+def _device_name(information: DeviceInformation, vendor: str) -> str:
+    """How the user knows the device: its name, else brand and model, else the vendor."""
+    if information.display_name:
+        return information.display_name
+    return " ".join(part for part in (information.brand, information.model) if part) or vendor

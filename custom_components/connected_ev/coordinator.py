@@ -1,0 +1,430 @@
+"""One coordinator per provider account: lists every device in a fixed number of requests.
+
+The interval adapts: short while a device charges, long when idle. It never asks the
+provider to wake a car by itself (refresh hints are explicit, rate-limited user requests):
+it reads what the provider already has. It also tracks start/stop actions until the provider
+settles them, so a switch never flips back on a poll that predates the action.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from typing import override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    HomeAssistantError,
+    ServiceValidationError,
+)
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api.errors import (
+    AuthenticationError,
+    InvalidResponseError,
+    ProviderError,
+    ProviderUnavailableError,
+    RateLimitedError,
+)
+from .api.models import (
+    ActionState,
+    ChargeAction,
+    Charger,
+    ChargingCommand,
+    DeviceKind,
+    MaxCurrentAction,
+    Vehicle,
+)
+from .api.provider import Provider, ProviderFeature
+from .const import (
+    ACTION_POLL_INTERVAL,
+    ACTION_TIMEOUT,
+    DEFAULT_CHARGING_INTERVAL,
+    DEFAULT_IDLE_INTERVAL,
+    DOMAIN,
+    MAX_RATE_LIMIT_BACKOFF,
+    RATE_LIMIT_REPAIR_AFTER,
+    REFRESH_HINT_MIN_INTERVAL,
+)
+
+LOGGER = logging.getLogger(__package__)
+
+_UNSUCCESSFUL = frozenset({ActionState.FAILED, ActionState.CANCELLED})
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedEVData:
+    """Every device of the account, by id, as of the last refresh."""
+
+    vehicles: dict[str, Vehicle] = field(default_factory=dict)
+    chargers: dict[str, Charger] = field(default_factory=dict)
+
+    @property
+    def any_charging(self) -> bool:
+        """Whether any device reports an active charging session."""
+        return any(v.charge_state.is_charging for v in self.vehicles.values()) or any(
+            c.charge_state.is_charging for c in self.chargers.values()
+        )
+
+
+@dataclass(kw_only=True)
+class ConnectedEVRuntimeData:
+    """What a loaded config entry keeps while it runs."""
+
+    provider: Provider
+    coordinator: ConnectedEVCoordinator
+
+
+type ConnectedEVConfigEntry = ConfigEntry[ConnectedEVRuntimeData]
+
+
+def device_name(device: Vehicle | Charger) -> str:
+    """Name the device as a person knows it: theirs, else brand and model, else vendor."""
+    info = device.information
+    if info.display_name:
+        return info.display_name
+    if parts := [part for part in (info.brand, info.model) if part]:
+        return " ".join(parts)
+    return device.vendor.title()
+
+
+def action_failure_reason(action: ChargeAction | MaxCurrentAction) -> str:
+    """Why the provider did not carry out an action, in the provider's words if it gave any."""
+    if action.failure_detail:
+        return action.failure_detail
+    if action.failure is not None:
+        return action.failure.value
+    return action.state.value
+
+
+@dataclass(slots=True)
+class _TrackedAction:
+    """An action the displayed state follows until the provider's data shows its outcome."""
+
+    action: ChargeAction
+    since: datetime
+    confirmed_at: datetime | None = None
+
+
+class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
+    """Polls one provider account, holds its devices and tracks their charging actions."""
+
+    config_entry: ConnectedEVConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConnectedEVConfigEntry,
+        provider: Provider,
+        *,
+        charging_interval: timedelta = DEFAULT_CHARGING_INTERVAL,
+        idle_interval: timedelta = DEFAULT_IDLE_INTERVAL,
+        action_poll_interval: timedelta = ACTION_POLL_INTERVAL,
+        action_timeout: timedelta = ACTION_TIMEOUT,
+    ) -> None:
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title}",
+            update_interval=idle_interval,
+            # Listeners only run when a device changed (the data compares by value).
+            always_update=False,
+        )
+        self.provider = provider
+        self.charging_interval = charging_interval
+        self.idle_interval = idle_interval
+        self.action_poll_interval = action_poll_interval
+        self.action_timeout = action_timeout
+        self._rate_limited_refreshes = 0
+        self._actions: dict[str, _TrackedAction] = {}
+        self._action_polls: dict[str, CALLBACK_TYPE] = {}
+        self._refresh_hints: dict[str, datetime] = {}
+        self._fresh_data_since: datetime | None = None
+
+    # --- polling -----------------------------------------------------------------------
+
+    @override
+    async def _async_update_data(self) -> ConnectedEVData:
+        """List vehicles and chargers: two paginated requests, whatever the device count."""
+        started = dt_util.utcnow()
+        try:
+            vehicles = await self.provider.async_list_vehicles()
+            chargers = (
+                await self.provider.async_list_chargers()
+                if ProviderFeature.CHARGERS in self.provider.features
+                else []
+            )
+        except AuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="authentication_failed"
+            ) from err
+        except RateLimitedError as err:
+            return self._keep_data_while_rate_limited(err)
+        except ProviderUnavailableError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="provider_unavailable",
+                retry_after=err.retry_after,
+            ) from err
+        except InvalidResponseError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_response",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except ProviderError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="unexpected_error",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+        self._clear_rate_limit()
+        data = ConnectedEVData(
+            vehicles={vehicle.id: vehicle for vehicle in vehicles},
+            chargers={charger.id: charger for charger in chargers},
+        )
+        self.update_interval = self._interval_for(data)
+        self._fresh_data_since = started
+        self._remove_stale_devices(data)
+        return data
+
+    @callback
+    @override
+    def _async_refresh_finished(self) -> None:
+        """Stop showing confirmed actions that freshly polled data now reflects."""
+        if (since := self._fresh_data_since) is None:
+            return
+        self._fresh_data_since = None
+        settled = [
+            device_id
+            for device_id, tracked in self._actions.items()
+            if tracked.confirmed_at is not None and tracked.confirmed_at <= since
+        ]
+        for device_id in settled:
+            del self._actions[device_id]
+        if settled:
+            # The data may equal the last poll's, which alone would not update entities.
+            self.async_update_listeners()
+
+    def _interval_for(self, data: ConnectedEVData) -> timedelta:
+        return self.charging_interval if data.any_charging else self.idle_interval
+
+    def _keep_data_while_rate_limited(self, err: RateLimitedError) -> ConnectedEVData:
+        """Keep showing the last values and wait at least as long as the provider asks."""
+        self._rate_limited_refreshes += 1
+        if self._rate_limited_refreshes == 1:
+            LOGGER.warning("%s is rate limited; keeping the last data", self.name)
+        if self._rate_limited_refreshes == RATE_LIMIT_REPAIR_AFTER:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._rate_limit_issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="rate_limited",
+                translation_placeholders={"title": self.config_entry.title},
+            )
+        if self.data is None:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="rate_limited",
+                retry_after=err.retry_after,
+            ) from err
+        if err.retry_after is not None:
+            wait = timedelta(seconds=err.retry_after)
+        else:
+            # No Retry-After: back off exponentially rather than hammer the quota.
+            wait = min(
+                self.idle_interval * 2 ** (self._rate_limited_refreshes - 1),
+                MAX_RATE_LIMIT_BACKOFF,
+            )
+        self.update_interval = max(self._interval_for(self.data), wait)
+        return self.data
+
+    def _clear_rate_limit(self) -> None:
+        if self._rate_limited_refreshes:
+            LOGGER.info("%s is no longer rate limited", self.name)
+        if self._rate_limited_refreshes >= RATE_LIMIT_REPAIR_AFTER:
+            ir.async_delete_issue(self.hass, DOMAIN, self._rate_limit_issue_id)
+        self._rate_limited_refreshes = 0
+
+    @property
+    def _rate_limit_issue_id(self) -> str:
+        return f"rate_limited_{self.config_entry.entry_id}"
+
+    def _remove_stale_devices(self, data: ConnectedEVData) -> None:
+        """Remove devices the provider no longer lists (unlinked at the provider)."""
+        listed = data.vehicles.keys() | data.chargers.keys()
+        registry = dr.async_get(self.hass)
+        entry_id = self.config_entry.entry_id
+        for device in dr.async_entries_for_config_entry(registry, entry_id):
+            ids = {identifier for domain, identifier in device.identifiers if domain == DOMAIN}
+            if ids and not ids & listed:
+                registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+
+    # --- charging actions ----------------------------------------------------------------
+
+    def pending_action(self, device_id: str) -> ChargeAction | None:
+        """Return the start/stop the displayed state follows until the device data shows it."""
+        tracked = self._actions.get(device_id)
+        return tracked.action if tracked is not None else None
+
+    @property
+    def pending_actions(self) -> dict[str, ChargeAction]:
+        """Every tracked action by device id (for diagnostics)."""
+        return {device_id: tracked.action for device_id, tracked in self._actions.items()}
+
+    async def async_set_charging(self, kind: DeviceKind, device_id: str, on: bool) -> None:
+        """Send start/stop and track the action; raise if the provider refused it outright."""
+        command = ChargingCommand.START if on else ChargingCommand.STOP
+        action = await self.provider.async_set_charging(kind, device_id, command)
+        self.async_apply_action(action)
+        if action.state in _UNSUCCESSFUL:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="charging_action_failed",
+                translation_placeholders={"reason": action_failure_reason(action)},
+            )
+
+    @callback
+    def async_apply_action(self, action: ChargeAction) -> None:
+        """Apply the provider's news about an action (from the poll loop now, push later)."""
+        device_id = action.target_id
+        tracked = self._actions.get(device_id)
+        if tracked is not None and tracked.action.id != action.id:
+            if action.is_final or _is_older(action, tracked.action):
+                return  # an earlier action: the one being tracked decides what is shown
+            tracked = None
+        now = dt_util.utcnow()
+        if action.state is ActionState.PENDING:
+            since = tracked.since if tracked is not None else now
+            self._actions[device_id] = _TrackedAction(action, since)
+            self._async_schedule_action_poll(device_id)
+        else:
+            self._async_cancel_action_poll(device_id)
+            if action.state is ActionState.CONFIRMED:
+                # Keep showing the confirmed state until a poll newer than this reads it.
+                self._actions[device_id] = _TrackedAction(action, now, confirmed_at=now)
+                self.config_entry.async_create_background_task(
+                    self.hass,
+                    self.async_request_refresh(),
+                    name=f"{self.name} action refresh",
+                    eager_start=False,
+                )
+            else:
+                self._actions.pop(device_id, None)
+                if tracked is not None and action.state in _UNSUCCESSFUL:
+                    LOGGER.warning(
+                        "Charging %s on %s was not carried out: %s",
+                        action.command.value,
+                        self._device_label(device_id),
+                        action_failure_reason(action),
+                    )
+        self.async_update_listeners()
+
+    @callback
+    def _async_schedule_action_poll(self, device_id: str) -> None:
+        if device_id not in self._action_polls:
+            self._action_polls[device_id] = async_call_later(
+                self.hass,
+                self.action_poll_interval,
+                partial(self._async_start_action_poll, device_id),
+            )
+
+    @callback
+    def _async_cancel_action_poll(self, device_id: str) -> None:
+        if (cancel := self._action_polls.pop(device_id, None)) is not None:
+            cancel()
+
+    @callback
+    def _async_start_action_poll(self, device_id: str, _now: datetime) -> None:
+        self._action_polls.pop(device_id, None)
+        self.config_entry.async_create_background_task(
+            self.hass, self._async_poll_action(device_id), name=f"{self.name} action poll"
+        )
+
+    async def _async_poll_action(self, device_id: str) -> None:
+        """Read a pending action once; give up (showing the real state) after the timeout."""
+        tracked = self._actions.get(device_id)
+        if tracked is None or tracked.action.state is not ActionState.PENDING:
+            return
+        action = tracked.action
+        if dt_util.utcnow() - tracked.since >= self.action_timeout:
+            del self._actions[device_id]
+            LOGGER.warning(
+                "Charging %s on %s was not settled by the provider in time",
+                action.command.value,
+                self._device_label(device_id),
+            )
+            self.async_update_listeners()
+            return
+        try:
+            action = await self.provider.async_get_charge_action(action.target_kind, action.id)
+        except ProviderError as err:
+            LOGGER.debug("Could not read a charging action, trying again: %s", err)
+            self._async_schedule_action_poll(device_id)
+            return
+        self.async_apply_action(action)
+
+    def _device_label(self, device_id: str) -> str:
+        device = self.data.vehicles.get(device_id) or self.data.chargers.get(device_id)
+        return device_name(device) if device is not None else device_id
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Stop polling actions as well as data."""
+        for cancel in self._action_polls.values():
+            cancel()
+        self._action_polls.clear()
+        await super().async_shutdown()
+
+    # --- other device commands -----------------------------------------------------------
+
+    async def async_request_device_refresh(self, kind: DeviceKind, device_id: str) -> None:
+        """Ask the provider to fetch fresh data from a device, at most once per window.
+
+        A refresh hint can wake a car and costs vendor quota, so it is only ever sent on an
+        explicit request and refused when the device had one recently.
+        """
+        now = dt_util.utcnow()
+        last = self._refresh_hints.get(device_id)
+        if last is not None and (wait := last + REFRESH_HINT_MIN_INTERVAL - now) > timedelta():
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="refresh_too_soon",
+                translation_placeholders={"minutes": str(math.ceil(wait.total_seconds() / 60))},
+            )
+        await self.provider.async_refresh_hint(kind, device_id)
+        self._refresh_hints[device_id] = now
+
+    async def async_set_max_current(
+        self, kind: DeviceKind, device_id: str, max_current_a: float
+    ) -> None:
+        """Change a device's maximum charging current, then read it back."""
+        action = await self.provider.async_set_max_current(kind, device_id, max_current_a)
+        if action.state in _UNSUCCESSFUL:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="max_current_failed",
+                translation_placeholders={"reason": action_failure_reason(action)},
+            )
+        await self.async_request_refresh()
+
+
+def _is_older(action: ChargeAction, than: ChargeAction) -> bool:
+    return (
+        action.created_at is not None
+        and than.created_at is not None
+        and action.created_at < than.created_at
+    )

@@ -1,0 +1,244 @@
+"""Sensors: battery, range, charge rate, pairing, power delivery and data age per device."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfEnergy,
+    UnitOfLength,
+    UnitOfPower,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .api.models import Capability, Charger, PowerDeliveryState, Vehicle
+from .coordinator import (
+    ConnectedEVConfigEntry,
+    ConnectedEVCoordinator,
+    ConnectedEVData,
+    device_name,
+)
+from .entity import ConnectedEVEntity, async_add_device_entities
+
+PARALLEL_UPDATES = 0
+
+POWER_DELIVERY_STATES = [
+    state.value for state in PowerDeliveryState if state is not PowerDeliveryState.UNKNOWN
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectedEVSensorEntityDescription[DeviceT: Vehicle | Charger](SensorEntityDescription):
+    """A sensor of a device: whether the device has it, and how to read it."""
+
+    has_fn: Callable[[DeviceT], bool] = lambda _: True
+    value_fn: Callable[[DeviceT, ConnectedEVData], StateType | datetime]
+    attributes_fn: Callable[[DeviceT], dict[str, Any]] | None = None
+
+
+def _power_delivery_state(state: PowerDeliveryState) -> str | None:
+    """Return the stable key; the provider's "unknown" becomes Home Assistant's unknown."""
+    return None if state is PowerDeliveryState.UNKNOWN else state.value
+
+
+def _plugged_in_charger(vehicle: Vehicle, data: ConnectedEVData) -> str | None:
+    charger_id = vehicle.charge_state.plugged_in_charger_id
+    charger = data.chargers.get(charger_id) if charger_id else None
+    return device_name(charger) if charger is not None else None
+
+
+def _plugged_in_vehicle(charger: Charger, data: ConnectedEVData) -> str | None:
+    vehicle_id = charger.charge_state.plugged_in_vehicle_id
+    vehicle = data.vehicles.get(vehicle_id) if vehicle_id else None
+    return device_name(vehicle) if vehicle is not None else None
+
+
+def _reports_charge_state(device: Vehicle | Charger) -> bool:
+    return device.can(Capability.CHARGE_STATE)
+
+
+VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="battery_level",
+        device_class=SensorDeviceClass.BATTERY,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        has_fn=_reports_charge_state,
+        value_fn=lambda vehicle, _: vehicle.charge_state.battery_level,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="range",
+        translation_key="range",
+        device_class=SensorDeviceClass.DISTANCE,
+        native_unit_of_measurement=UnitOfLength.KILOMETERS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        has_fn=_reports_charge_state,
+        value_fn=lambda vehicle, _: vehicle.charge_state.range_km,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="charge_rate",
+        translation_key="charge_rate",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        has_fn=_reports_charge_state,
+        value_fn=lambda vehicle, _: vehicle.charge_state.charge_rate_kw,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="plugged_in_charger",
+        translation_key="plugged_in_charger",
+        has_fn=_reports_charge_state,
+        value_fn=_plugged_in_charger,
+        attributes_fn=lambda vehicle: {"charger_id": vehicle.charge_state.plugged_in_charger_id},
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="charge_time_remaining",
+        translation_key="charge_time_remaining",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        has_fn=_reports_charge_state,
+        value_fn=lambda vehicle, _: vehicle.charge_state.charge_time_remaining_min,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="charge_limit",
+        translation_key="charge_limit",
+        native_unit_of_measurement=PERCENTAGE,
+        has_fn=_reports_charge_state,
+        value_fn=lambda vehicle, _: vehicle.charge_state.charge_limit,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="battery_capacity",
+        translation_key="battery_capacity",
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        has_fn=_reports_charge_state,
+        value_fn=lambda vehicle, _: vehicle.charge_state.battery_capacity_kwh,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="power_delivery_state",
+        translation_key="power_delivery_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=POWER_DELIVERY_STATES,
+        has_fn=_reports_charge_state,
+        value_fn=lambda vehicle, _: _power_delivery_state(
+            vehicle.charge_state.power_delivery_state
+        ),
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="odometer",
+        translation_key="odometer",
+        device_class=SensorDeviceClass.DISTANCE,
+        native_unit_of_measurement=UnitOfLength.KILOMETERS,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=0,
+        has_fn=lambda vehicle: vehicle.can(Capability.ODOMETER),
+        value_fn=lambda vehicle, _: vehicle.odometer.distance_km if vehicle.odometer else None,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="last_seen",
+        translation_key="last_seen",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda vehicle, _: vehicle.last_seen,
+    ),
+)
+
+CHARGER_SENSORS: tuple[ConnectedEVSensorEntityDescription[Charger], ...] = (
+    ConnectedEVSensorEntityDescription[Charger](
+        key="charge_rate",
+        translation_key="charge_rate",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        has_fn=_reports_charge_state,
+        value_fn=lambda charger, _: charger.charge_state.charge_rate_kw,
+    ),
+    ConnectedEVSensorEntityDescription[Charger](
+        key="power_delivery_state",
+        translation_key="power_delivery_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=POWER_DELIVERY_STATES,
+        has_fn=_reports_charge_state,
+        value_fn=lambda charger, _: _power_delivery_state(
+            charger.charge_state.power_delivery_state
+        ),
+    ),
+    ConnectedEVSensorEntityDescription[Charger](
+        key="plugged_in_vehicle",
+        translation_key="plugged_in_vehicle",
+        has_fn=_reports_charge_state,
+        value_fn=_plugged_in_vehicle,
+        attributes_fn=lambda charger: {"vehicle_id": charger.charge_state.plugged_in_vehicle_id},
+    ),
+    ConnectedEVSensorEntityDescription[Charger](
+        key="last_seen",
+        translation_key="last_seen",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        # A charger reports every poll whatever happens: only useful when debugging.
+        entity_registry_enabled_default=False,
+        value_fn=lambda charger, _: charger.last_seen,
+    ),
+)
+
+
+def _sensors[DeviceT: Vehicle | Charger](
+    coordinator: ConnectedEVCoordinator,
+    device: DeviceT,
+    descriptions: tuple[ConnectedEVSensorEntityDescription[DeviceT], ...],
+) -> Iterator[ConnectedEVSensor[DeviceT]]:
+    for description in descriptions:
+        if description.has_fn(device):
+            yield ConnectedEVSensor(coordinator, device, description)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: ConnectedEVConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of every device, and of devices linked later."""
+    async_add_device_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, vehicle: _sensors(coordinator, vehicle, VEHICLE_SENSORS),
+        lambda coordinator, charger: _sensors(coordinator, charger, CHARGER_SENSORS),
+    )
+
+
+class ConnectedEVSensor[DeviceT: Vehicle | Charger](ConnectedEVEntity[DeviceT], SensorEntity):
+    """A value a vehicle or charger reports."""
+
+    entity_description: ConnectedEVSensorEntityDescription[DeviceT]
+
+    @property
+    @override
+    def native_value(self) -> StateType | datetime:
+        """Read the value from the device's last known data."""
+        return self.entity_description.value_fn(self.device, self.coordinator.data)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Name the other device by id where the value names it."""
+        if (attributes_fn := self.entity_description.attributes_fn) is None:
+            return None
+        return attributes_fn(self.device)

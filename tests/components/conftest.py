@@ -1,0 +1,166 @@
+"""Shared fixtures of the Home Assistant integration tests: a provider mock fed by real parsing.
+
+The payloads in fixtures/ are shaped like Enode's API and go through the real parser, so the
+entities are tested against the models the provider client really produces.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, Generator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from unittest.mock import AsyncMock, PropertyMock, patch
+
+import pytest
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.connected_ev.api.enode.parse import (
+    parse_charge_action,
+    parse_charger,
+    parse_vehicle,
+)
+from custom_components.connected_ev.api.models import (
+    ActionState,
+    ChargeAction,
+    Charger,
+    DeviceKind,
+    MaxCurrentAction,
+    Vehicle,
+)
+from custom_components.connected_ev.api.provider import Provider, ProviderFeature
+from custom_components.connected_ev.const import DOMAIN
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+USER_ID = "ha-user"
+VEHICLE_ID = "5b0a5c3a-1d8b-4f3e-9e43-9f1c0c1a7e01"
+BASIC_VEHICLE_ID = "9e8f7a6b-5c4d-4e3f-8a2b-1c0d9e8f7a02"
+CHARGER_ID = "c7d1e2f3-0a1b-4c2d-8e3f-a4b5c6d7e8f9"
+CLIENT_ID = "id"
+CLIENT_SECRET = "secret"
+
+
+def load_json(name: str) -> Any:
+    """Read a payload from fixtures/."""
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def load_vehicles() -> list[Vehicle]:
+    """Vehicles of fixtures/vehicles.json, parsed as the Enode client parses them."""
+    return [parse_vehicle(item) for item in load_json("vehicles.json")]
+
+
+def load_chargers() -> list[Charger]:
+    """Chargers of fixtures/chargers.json, parsed as the Enode client parses them."""
+    return [parse_charger(item) for item in load_json("chargers.json")]
+
+
+def charge_action(**changes: Any) -> ChargeAction:
+    """Return the pending START action of fixtures/charge_action.json, with ``changes``."""
+    return replace(parse_charge_action(load_json("charge_action.json")), **changes)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialize Home Assistant objects stably (ids and times masked), under snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Enable the entities that are disabled by default, for snapshots of everything."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Platforms to load; a platform's tests narrow this to their own."""
+    return [
+        Platform.BINARY_SENSOR,
+        Platform.BUTTON,
+        Platform.DEVICE_TRACKER,
+        Platform.NUMBER,
+        Platform.SENSOR,
+        Platform.SWITCH,
+    ]
+
+
+@pytest.fixture
+def mock_config_entry() -> MockConfigEntry:
+    """Provide a config entry of an Enode sandbox account, as the config flow creates it."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Enode sandbox",
+        unique_id=USER_ID,
+        data={
+            "provider": "enode",
+            "environment": "sandbox",
+            "base_url": None,
+            "user_id": USER_ID,
+            "auth_implementation": DOMAIN,
+        },
+    )
+
+
+@pytest.fixture
+async def setup_credentials(hass: HomeAssistant) -> None:
+    """Store the client id and secret as application credentials."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), DOMAIN
+    )
+
+
+@pytest.fixture
+def mock_provider() -> Generator[AsyncMock]:
+    """Patch a provider with two vehicles and one charger into setup."""
+    provider = AsyncMock(spec=Provider)
+    provider.account_id = USER_ID
+    provider.features = frozenset(ProviderFeature)
+    provider.async_list_vehicles.return_value = load_vehicles()
+    provider.async_list_chargers.return_value = load_chargers()
+    provider.async_set_charging.return_value = charge_action()
+    provider.async_get_charge_action.return_value = charge_action()
+    provider.async_refresh_hint.return_value = None
+    provider.async_set_max_current.return_value = MaxCurrentAction(
+        id="max-current-action",
+        user_id=USER_ID,
+        state=ActionState.PENDING,
+        target_id=CHARGER_ID,
+        target_kind=DeviceKind.CHARGER,
+        max_current_a=20,
+    )
+    with patch("custom_components.connected_ev.create_provider", return_value=provider):
+        yield provider
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_provider: AsyncMock,
+    setup_credentials: None,
+    platforms: list[Platform],
+) -> AsyncGenerator[MockConfigEntry]:
+    """Set up the integration with the mocked provider and the chosen platforms."""
+    mock_config_entry.add_to_hass(hass)
+    with patch("custom_components.connected_ev.PLATFORMS", platforms):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        yield mock_config_entry

@@ -1,0 +1,382 @@
+"""The coordinator: fixed request cost, adaptive interval, errors told apart, device lifecycle."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import timedelta
+from unittest.mock import AsyncMock
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.connected_ev.api.errors import (
+    AuthenticationError,
+    ForbiddenError,
+    InvalidResponseError,
+    ProviderUnavailableError,
+    RateLimitedError,
+)
+from custom_components.connected_ev.api.models import (
+    Capability,
+    CapabilityInfo,
+    GeoPosition,
+    Vehicle,
+)
+from custom_components.connected_ev.api.provider import ProviderFeature
+from custom_components.connected_ev.const import (
+    DEFAULT_CHARGING_INTERVAL,
+    DEFAULT_IDLE_INTERVAL,
+    DOMAIN,
+    MAX_RATE_LIMIT_BACKOFF,
+)
+from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
+
+from .conftest import CHARGER_ID, load_chargers, load_vehicles
+
+BATTERY = "sensor.batmobile_battery"
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Sensors and trackers are enough to see what the coordinator does."""
+    return [Platform.SENSOR, Platform.DEVICE_TRACKER]
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+def _logged(caplog: pytest.LogCaptureFixture, level: int, text: str) -> int:
+    return sum(
+        1 for record in caplog.records if record.levelno == level and text in record.getMessage()
+    )
+
+
+def _coordinator(entry: MockConfigEntry) -> ConnectedEVCoordinator:
+    coordinator: ConnectedEVCoordinator = entry.runtime_data.coordinator
+    return coordinator
+
+
+def _charging(vehicle: Vehicle) -> Vehicle:
+    return replace(vehicle, charge_state=replace(vehicle.charge_state, is_charging=True))
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_refresh_cost_is_fixed(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_provider: AsyncMock
+) -> None:
+    """Each refresh lists vehicles and chargers once, and never sends a refresh hint."""
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+
+    assert mock_provider.async_list_vehicles.await_count == 3
+    assert mock_provider.async_list_chargers.await_count == 3
+    mock_provider.async_refresh_hint.assert_not_called()
+    mock_provider.async_set_charging.assert_not_called()
+
+
+async def test_provider_without_chargers(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_provider: AsyncMock,
+    setup_credentials: None,
+) -> None:
+    """A vehicle-only provider is never asked for chargers."""
+    mock_provider.features = frozenset({ProviderFeature.LINK_SESSION})
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    mock_provider.async_list_chargers.assert_not_called()
+    assert _coordinator(mock_config_entry).data.chargers == {}
+    # The vehicle names no charger it can find: the plugged-in charger is unknown.
+    state = hass.states.get("sensor.batmobile_plugged_in_charger")
+    assert state.state == "unknown"
+    assert state.attributes["charger_id"] == CHARGER_ID
+
+
+async def test_adaptive_interval(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+) -> None:
+    """Polls every few minutes while anything charges, less often when all is idle."""
+    coordinator = _coordinator(init_integration)
+    assert coordinator.update_interval == DEFAULT_IDLE_INTERVAL
+
+    vehicles = load_vehicles()
+    mock_provider.async_list_vehicles.return_value = [_charging(vehicles[0]), vehicles[1]]
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    assert coordinator.update_interval == DEFAULT_CHARGING_INTERVAL
+
+    await _tick(hass, freezer, DEFAULT_CHARGING_INTERVAL)
+    assert mock_provider.async_list_vehicles.await_count == 3
+
+    mock_provider.async_list_vehicles.return_value = vehicles
+    await _tick(hass, freezer, DEFAULT_CHARGING_INTERVAL)
+    assert coordinator.update_interval == DEFAULT_IDLE_INTERVAL
+    await _tick(hass, freezer, DEFAULT_CHARGING_INTERVAL)
+    assert mock_provider.async_list_vehicles.await_count == 4
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_authentication_error_starts_reauth(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    mock_config_entry: MockConfigEntry,
+    mock_provider: AsyncMock,
+) -> None:
+    """Rejected credentials during polling start reauth and make entities unavailable."""
+    mock_provider.async_list_vehicles.side_effect = AuthenticationError("rejected")
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+
+    assert hass.states.get(BATTERY).state == STATE_UNAVAILABLE
+    assert len(list(mock_config_entry.async_get_active_flows(hass, {SOURCE_REAUTH}))) == 1
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_outage_logged_once_and_recovers(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    mock_provider: AsyncMock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An outage makes entities unavailable with one log line, and one when it recovers."""
+    assert hass.states.get(BATTERY).state == "66.0"
+    mock_provider.async_list_vehicles.side_effect = ProviderUnavailableError("down")
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+
+    assert hass.states.get(BATTERY).state == STATE_UNAVAILABLE
+    assert _logged(caplog, logging.ERROR, "The provider is not reachable at the moment") == 1
+
+    mock_provider.async_list_vehicles.side_effect = None
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+
+    assert hass.states.get(BATTERY).state == "66.0"
+    assert _logged(caplog, logging.INFO, "data recovered") == 1
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_outage_retry_after_is_honoured(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_provider: AsyncMock
+) -> None:
+    """A provider that says when to come back is not asked sooner."""
+    mock_provider.async_list_vehicles.side_effect = ProviderUnavailableError(
+        "down", retry_after=3600
+    )
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    assert mock_provider.async_list_vehicles.await_count == 2
+
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    assert mock_provider.async_list_vehicles.await_count == 2
+    await _tick(hass, freezer, timedelta(hours=1))
+    assert mock_provider.async_list_vehicles.await_count == 3
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (InvalidResponseError("Enode vehicle: 'id' is missing"), "could not be read"),
+        (ForbiddenError("Enode GET /users/{userId}/vehicles failed"), "Unexpected error"),
+    ],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_bad_payload_is_logged(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    mock_provider: AsyncMock,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+    message: str,
+) -> None:
+    """A payload that cannot be read is logged with its reason; nothing crashes."""
+    mock_provider.async_list_chargers.side_effect = error
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+
+    assert message in caplog.text
+    assert str(error) in caplog.text
+    assert hass.states.get(BATTERY).state == STATE_UNAVAILABLE
+
+    mock_provider.async_list_chargers.side_effect = None
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    assert hass.states.get(BATTERY).state == "66.0"
+
+
+async def test_rate_limit_keeps_data_and_repairs(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Rate limits keep the last values, wait for Retry-After, and become a repair issue."""
+    coordinator = _coordinator(init_integration)
+    issue_id = f"rate_limited_{init_integration.entry_id}"
+    mock_provider.async_list_vehicles.side_effect = RateLimitedError("429", retry_after=1800)
+
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    assert hass.states.get(BATTERY).state == "66.0"
+    assert coordinator.update_interval == timedelta(seconds=1800)
+    assert _logged(caplog, logging.WARNING, "is rate limited") == 1
+
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    assert mock_provider.async_list_vehicles.await_count == 2  # Retry-After not over yet
+
+    await _tick(hass, freezer, timedelta(seconds=1800))
+    assert mock_provider.async_list_vehicles.await_count == 3
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+    await _tick(hass, freezer, timedelta(seconds=1800))
+    assert mock_provider.async_list_vehicles.await_count == 4
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "rate_limited"
+    assert hass.states.get(BATTERY).state == "66.0"
+
+    mock_provider.async_list_vehicles.side_effect = None
+    await _tick(hass, freezer, timedelta(seconds=1800))
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert coordinator.update_interval == DEFAULT_IDLE_INTERVAL
+    assert "no longer rate limited" in caplog.text
+
+
+async def test_rate_limit_without_retry_after_backs_off(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+) -> None:
+    """Without Retry-After, each rate-limited refresh doubles the wait, up to a cap."""
+    coordinator = _coordinator(init_integration)
+    mock_provider.async_list_vehicles.side_effect = RateLimitedError("429")
+
+    intervals = []
+    for _ in range(6):
+        await coordinator.async_refresh()
+        intervals.append(coordinator.update_interval)
+
+    assert intervals == [
+        DEFAULT_IDLE_INTERVAL,
+        DEFAULT_IDLE_INTERVAL * 2,
+        DEFAULT_IDLE_INTERVAL * 4,
+        DEFAULT_IDLE_INTERVAL * 8,
+        MAX_RATE_LIMIT_BACKOFF,
+        MAX_RATE_LIMIT_BACKOFF,
+    ]
+
+
+async def test_new_device_appears_without_restart(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A vehicle linked at the provider gets its device and entities on the next poll."""
+    vehicles = load_vehicles()
+    new = replace(
+        vehicles[1],
+        id="new-vehicle",
+        information=replace(vehicles[1].information, display_name="Second car"),
+    )
+    mock_provider.async_list_vehicles.return_value = [*vehicles, new]
+
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+
+    assert hass.states.get("sensor.second_car_battery").state == "41.0"
+    assert device_registry.async_get_device_by_identifier(
+        (DOMAIN, "new-vehicle"), init_integration.entry_id
+    )
+
+
+async def test_capability_gained_adds_entity(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+) -> None:
+    """An entity the device could not have before appears once it can."""
+    assert hass.states.get("device_tracker.renault_zoe_location") is None
+    vehicles = load_vehicles()
+    basic = vehicles[1]
+    located = replace(
+        basic,
+        capabilities={**basic.capabilities, Capability.LOCATION: CapabilityInfo(True)},
+        location=GeoPosition(latitude=59.9, longitude=10.7),
+    )
+    mock_provider.async_list_vehicles.return_value = [vehicles[0], located]
+
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+
+    assert hass.states.get("device_tracker.renault_zoe_location").state == "not_home"
+
+
+async def test_stale_device_removed_and_relinked(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A device the provider stops listing is removed; linked again, it comes back."""
+    entry_id = init_integration.entry_id
+    mock_provider.async_list_chargers.return_value = []
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+
+    assert device_registry.async_get_device_by_identifier((DOMAIN, CHARGER_ID), entry_id) is None
+    assert (
+        entity_registry.async_get_entity_id("sensor", DOMAIN, f"{CHARGER_ID}_charge_rate") is None
+    )
+    assert hass.states.get("sensor.zaptec_go_charge_rate") is None
+    # The vehicle still names the charger by id, but no linked charger has that id.
+    assert hass.states.get("sensor.batmobile_plugged_in_charger").state == "unknown"
+
+    mock_provider.async_list_chargers.return_value = load_chargers()
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+
+    assert device_registry.async_get_device_by_identifier((DOMAIN, CHARGER_ID), entry_id)
+    assert hass.states.get("sensor.zaptec_go_charge_rate") is not None
+    assert hass.states.get("sensor.batmobile_plugged_in_charger").state == "Zaptec Go"
+
+
+async def test_device_without_name_or_brand(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A device that tells nothing about itself is named after its vendor."""
+    vehicles = load_vehicles()
+    anonymous = replace(
+        vehicles[1],
+        id="anonymous",
+        vendor="KIA",
+        information=replace(vehicles[1].information, brand=None, model=None),
+    )
+    mock_provider.async_list_vehicles.return_value = [*vehicles, anonymous]
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, "anonymous"), init_integration.entry_id
+    )
+    assert device is not None
+    assert (device.name, device.manufacturer, device.model) == ("Kia", "Kia", None)

@@ -1,0 +1,128 @@
+"""Sensors: one per reported value, gated on what each device can report."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from unittest.mock import AsyncMock
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.connected_ev.api.models import (
+    Capability,
+    CapabilityInfo,
+    PowerDeliveryState,
+)
+from custom_components.connected_ev.const import DEFAULT_IDLE_INTERVAL
+from custom_components.connected_ev.coordinator import ConnectedEVData
+
+from .conftest import load_chargers, load_vehicles
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Only the sensor platform."""
+    return [Platform.SENSOR]
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_snapshot(
+    hass: HomeAssistant,
+    snapshot: SnapshotAssertion,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Every sensor of the two vehicles and the charger, with classes, units and states."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_pairing_names_the_other_device(hass: HomeAssistant) -> None:
+    """The vehicle names its charger and the charger names its vehicle."""
+    charger = hass.states.get("sensor.batmobile_plugged_in_charger")
+    assert charger.state == "Zaptec Go"
+    assert charger.attributes["charger_id"] == load_chargers()[0].id
+    vehicle = hass.states.get("sensor.zaptec_go_plugged_in_vehicle")
+    assert vehicle.state == "Batmobile"
+    assert hass.states.get("sensor.renault_zoe_plugged_in_charger").state == STATE_UNKNOWN
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_noisy_sensors_disabled_by_default(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    """Battery capacity and the charger's last-seen time are opt-in."""
+    for entity_id in ("sensor.batmobile_battery_capacity", "sensor.zaptec_go_last_seen"):
+        entry = entity_registry.async_get(entity_id)
+        assert entry is not None
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        assert hass.states.get(entity_id) is None
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_unknown_values(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_provider: AsyncMock
+) -> None:
+    """A provider's unknown power state and a missing odometer are Home Assistant unknowns."""
+    first, second = load_vehicles()
+    first = replace(
+        first,
+        odometer=None,
+        charge_state=replace(first.charge_state, power_delivery_state=PowerDeliveryState.UNKNOWN),
+    )
+    mock_provider.async_list_vehicles.return_value = [first, second]
+    freezer.tick(DEFAULT_IDLE_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert hass.states.get("sensor.batmobile_power_delivery_state").state == STATE_UNKNOWN
+    assert hass.states.get("sensor.batmobile_odometer").state == STATE_UNKNOWN
+
+
+async def test_no_charge_state_no_charge_sensors(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_provider: AsyncMock,
+    setup_credentials: None,
+) -> None:
+    """A vehicle that cannot report its charge state gets no charge sensors."""
+    first, second = load_vehicles()
+    second = replace(
+        second,
+        capabilities={
+            **second.capabilities,
+            Capability.CHARGE_STATE: CapabilityInfo(False),
+            Capability.ODOMETER: CapabilityInfo(False),
+        },
+    )
+    mock_provider.async_list_vehicles.return_value = [first, second]
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert hass.states.get("sensor.renault_zoe_battery") is None
+    assert hass.states.get("sensor.renault_zoe_odometer") is None
+    assert hass.states.get("sensor.renault_zoe_last_seen") is not None
+
+
+async def test_device_missing_from_data_is_unavailable(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Data without a device makes its entities unavailable, others stay available."""
+    coordinator = init_integration.runtime_data.coordinator
+    data = coordinator.data
+    coordinator.async_set_updated_data(ConnectedEVData(vehicles=data.vehicles, chargers={}))
+    await hass.async_block_till_done()
+
+    assert hass.states.get("sensor.zaptec_go_charge_rate").state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.batmobile_battery").state == "66.0"
+    assert hass.states.get("sensor.batmobile_plugged_in_charger").state == STATE_UNKNOWN

@@ -1,0 +1,1 @@
+"""End-to-end tests: Home Assistant's test harness against the local sandbox on loopback."""
