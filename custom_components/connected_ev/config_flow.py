@@ -1,9 +1,11 @@
 """Config flow: provider → credentials and environment → link a vehicle → link a charger.
 
 Each provider is its own branch of steps after ``user`` (only Enode today). Linking is an
-external step: the browser goes to the provider's link page and comes back to
-``link_callback``, which resumes this flow through a signed single-use state. Linking
-another device later lives in Reconfigure, next to changing credentials.
+external step: the browser goes to the provider's link page and comes back through our
+callback view or my.home-assistant.io (see ``link_callback``); the link step advances only
+with the signed single-use state of its current session, then lists the account's devices
+to confirm the link. Linking another device later lives in Reconfigure, next to changing
+credentials.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
     LocalOAuth2Implementation,
     async_get_implementations,
 )
-from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.selector import (
     SelectOptionDict,
     SelectSelector,
@@ -50,7 +51,11 @@ from .const import (
     Environment,
     ProviderName,
 )
-from .link_callback import DATA_LINK_STATES, LINK_CALLBACK_PATH, async_register_link_callback
+from .link_callback import (
+    DATA_LINK_STATES,
+    async_link_redirect_uri,
+    async_register_link_callback,
+)
 from .providers import create_enode_client, create_provider
 
 _LOGGER = logging.getLogger(__name__)
@@ -214,28 +219,26 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_link(
         self, kind: DeviceKind, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """Start a link session, or take its outcome from the callback view."""
+        """Start a link session, or take its outcome from a callback view."""
         step_id = f"link_{kind.value}"
-        if user_input is not None:
-            # Only the callback view gets here: the outcome of this link session.
+        if user_input is not None and async_register_link_callback(self.hass).redeem(
+            self.flow_id, user_input.get("state")
+        ):
+            # The browser came back with this session's state, through either way back.
             self._link_url = None
-            async_register_link_callback(self.hass).revoke(self.flow_id)
             if error := user_input.get("error"):
                 message = str(user_input.get("error_message") or error)[:MAX_ERROR_MESSAGE]
                 self._link_error = html.escape(message)
                 _LOGGER.debug("Linking a %s ended with %s", kind.value, error)
                 return self.async_external_step_done(next_step_id="link_cancelled")
+            # Also after a cancel through my.home-assistant.io: the listing tells.
             return self.async_external_step_done(next_step_id=f"{kind.value}_linked")
+        # The first call, the frontend asking again (reload), or a resume without this
+        # session's state (forged, replayed, superseded): the same page, still waiting.
         if self._link_url is None:
-            # The frontend asks again (reload) while the page is open: same session then.
             if (provider := await self._async_provider()) is None:
                 return self.async_abort(reason="missing_credentials")
-            try:
-                base_url = get_url(self.hass, allow_internal=True, prefer_external=True)
-            except NoURLAvailableError:
-                return self.async_abort(reason="no_url_available")
-            state = async_register_link_callback(self.hass).issue(self.flow_id)
-            redirect_uri = str(URL(base_url + LINK_CALLBACK_PATH).with_query(state=state))
+            redirect_uri = async_link_redirect_uri(self.hass, self.flow_id)
             try:
                 session = await provider.async_create_link_session(
                     kind, redirect_uri, enode_language(self.hass.config.language)

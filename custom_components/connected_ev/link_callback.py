@@ -1,10 +1,18 @@
-"""Where the provider's link page sends the browser back: the flow resumes from here.
+"""Where the provider's link page sends the browser back, so the waiting flow resumes.
 
-The redirect carries a state the flow signed (HS256, a secret made once per Home Assistant
-run). A state is accepted once, only while its flow still waits at a link step and only
-before it expires; anything else gets the same plain 400 page, so a caller learns nothing
-about which flows exist. HA's own OAuth callback cannot be reused: it needs a ``code`` that
-Enode's Link UI never sends on success.
+There are two ways back; both resume the flow's link step with ``{"state": <claims>, ...}``:
+
+* Home Assistant's own URL and ``LinkCallbackView`` (used when there is a URL and the
+  ``my`` integration is not loaded): the state is signed with a secret made once per run,
+  and Enode's ``error``/``error_message`` on a cancel are passed on.
+* my.home-assistant.io, which only forwards to HA's own OAuth callback
+  (``/auth/external/callback``). That view wants a state signed with HA's OAuth secret and a
+  ``code`` or an ``error``; Enode sends neither on success, so the redirect carries
+  ``code=linked`` itself. HA's view reads ``code`` first, so a cancel arrives as ``linked``
+  too: the flow finds out what happened by listing the account's devices.
+
+Either way the flow accepts a state only if it carries the nonce of its current link
+session, and uses it up: a used, superseded, foreign or forged state never advances a flow.
 """
 
 from __future__ import annotations
@@ -12,22 +20,29 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Final
+from typing import Any, Final
 
 import jwt
 from aiohttp import web
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import UnknownFlow
+from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers.config_entry_oauth2_flow import MY_AUTH_CALLBACK_PATH
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
+from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
+from yarl import URL
 
 from .const import DOMAIN
 
 _LOGGER = logging.getLogger(__name__)
 
 LINK_CALLBACK_PATH: Final = f"/api/{DOMAIN}/link/callback"
+# The ``code`` HA's OAuth callback needs; it proves nothing, the flow checks the devices.
+LINKED_CODE: Final = "linked"
 STATE_LIFETIME: Final = timedelta(minutes=30)
 _ALGORITHM: Final = "HS256"
 
@@ -39,11 +54,11 @@ _REJECTED_TEXT: Final = "Invalid or expired link state."
 
 
 class LinkStates:
-    """Signs link states and accepts each one once, for the flow it was made for.
+    """The pending nonce of each flow's link session, and the signature of our own states.
 
     Each flow has at most one pending nonce, the one of its current link session: it is
-    forgotten when the state is used, replaced by the next session, or revoked when the
-    flow ends. So a used, superseded or foreign state never resumes a flow.
+    forgotten when a state carrying it is redeemed, replaced by the next session, or revoked
+    when the flow ends.
     """
 
     def __init__(self) -> None:
@@ -51,17 +66,21 @@ class LinkStates:
         self._pending: dict[str, str] = {}
 
     def issue(self, flow_id: str) -> str:
-        """Make the state of a new link session of ``flow_id`` (any older one stops working)."""
+        """Start a link session of ``flow_id``: a new nonce (any older one stops working)."""
         nonce = secrets.token_urlsafe(16)
         self._pending[flow_id] = nonce
+        return nonce
+
+    def sign(self, flow_id: str, nonce: str) -> str:
+        """Return the state ``LinkCallbackView`` accepts for this session."""
         now = dt_util.utcnow()
         claims = {"flow_id": flow_id, "nonce": nonce, "iat": now, "exp": now + STATE_LIFETIME}
         return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
 
-    def redeem(self, state: str) -> str | None:
-        """Return the flow id of a valid pending ``state`` and use it up; None otherwise."""
+    def pending_claims(self, state: str) -> dict[str, Any] | None:
+        """Return the claims of a valid, unexpired state of a pending session; else None."""
         try:
-            claims = jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 state,
                 self._secret,
                 algorithms=[_ALGORITHM],
@@ -69,16 +88,28 @@ class LinkStates:
             )
         except jwt.InvalidTokenError:
             return None
-        flow_id: str = claims["flow_id"]
-        expected = self._pending.get(flow_id)
-        if expected is None or not hmac.compare_digest(expected, claims["nonce"]):
-            return None
+        return claims if self._matches(claims["flow_id"], claims) else None
+
+    def redeem(self, flow_id: str, state: object) -> bool:
+        """Use up the pending nonce of ``flow_id`` if ``state`` (decoded claims) carries it."""
+        if not self._matches(flow_id, state):
+            return False
         del self._pending[flow_id]
-        return flow_id
+        return True
 
     def revoke(self, flow_id: str) -> None:
-        """Forget the pending state of ``flow_id`` (it was answered, or the flow ended)."""
+        """Forget the pending nonce of ``flow_id`` (the flow ended)."""
         self._pending.pop(flow_id, None)
+
+    def _matches(self, flow_id: str, state: object) -> bool:
+        """Whether ``state`` names ``flow_id`` and carries its pending nonce."""
+        if not isinstance(state, Mapping) or state.get("flow_id") != flow_id:
+            return False
+        nonce = state.get("nonce")
+        expected = self._pending.get(flow_id)
+        return (
+            isinstance(nonce, str) and expected is not None and hmac.compare_digest(expected, nonce)
+        )
 
 
 DATA_LINK_STATES: Final[HassKey[LinkStates]] = HassKey(f"{DOMAIN}_link_states")
@@ -86,11 +117,49 @@ DATA_LINK_STATES: Final[HassKey[LinkStates]] = HassKey(f"{DOMAIN}_link_states")
 
 @callback
 def async_register_link_callback(hass: HomeAssistant) -> LinkStates:
-    """Register the callback view once per run; return the states it accepts."""
+    """Register our callback view once per run; return the pending link sessions."""
     if (states := hass.data.get(DATA_LINK_STATES)) is None:
         states = hass.data[DATA_LINK_STATES] = LinkStates()
         hass.http.register_view(LinkCallbackView(states))
     return states
+
+
+@callback
+def async_link_redirect_uri(hass: HomeAssistant, flow_id: str) -> str:
+    """Start a link session of ``flow_id``; return where the link page sends the browser.
+
+    Our own URL and view when Home Assistant has a URL and ``my`` is not loaded; otherwise
+    my.home-assistant.io, which finds this instance from the browser's own settings.
+    """
+    states = async_register_link_callback(hass)
+    nonce = states.issue(flow_id)
+    if "my" not in hass.config.components:
+        try:
+            base_url = get_url(hass, allow_internal=True, prefer_external=True)
+        except NoURLAvailableError:
+            pass
+        else:
+            state = states.sign(flow_id, nonce)
+            return str(URL(base_url + LINK_CALLBACK_PATH).with_query(state=state))
+    state = _ha_oauth_state(hass, flow_id, nonce)
+    return str(URL(MY_AUTH_CALLBACK_PATH).with_query(state=state, code=LINKED_CODE))
+
+
+def _ha_oauth_state(hass: HomeAssistant, flow_id: str, nonce: str) -> str:
+    """Return a state HA's own OAuth callback view accepts and resumes ``flow_id`` with.
+
+    That view decodes with a secret kept in ``hass.data`` and made by ``_encode_jwt``, a
+    private helper of HA's OAuth2 flow handler: HA has no public way to sign such a state.
+    Its use is kept to this one function, so a change in HA breaks here and in its tests.
+    """
+    now = dt_util.utcnow()
+    claims = {
+        "flow_id": flow_id,
+        "redirect_uri": MY_AUTH_CALLBACK_PATH,
+        "nonce": nonce,
+        "exp": now + STATE_LIFETIME,
+    }
+    return config_entry_oauth2_flow._encode_jwt(hass, claims)
 
 
 class LinkCallbackView(HomeAssistantView):
@@ -103,20 +172,24 @@ class LinkCallbackView(HomeAssistantView):
     name = f"api:{DOMAIN}:link:callback"
 
     def __init__(self, states: LinkStates) -> None:
-        """Accept the states ``states`` issues."""
+        """Accept the states ``states`` signs, while their session is pending."""
         self._states = states
 
     async def get(self, request: web.Request) -> web.Response:
         """Resume the flow with the outcome of the link session."""
         hass = request.app[KEY_HASS]
-        flow_id = self._states.redeem(request.query.get("state", ""))
-        if flow_id is None:
+        # Checked here too: a stale state must not reach a flow that moved to another step.
+        claims = self._states.pending_claims(request.query.get("state", ""))
+        if claims is None:
             return _rejected()
-        user_input: dict[str, str] = {}
+        user_input: dict[str, Any] = {"state": claims}
         if error := request.query.get("error"):
-            user_input = {"error": error, "error_message": request.query.get("error_message", "")}
+            user_input["error"] = error
+            user_input["error_message"] = request.query.get("error_message", "")
         try:
-            await hass.config_entries.flow.async_configure(flow_id=flow_id, user_input=user_input)
+            await hass.config_entries.flow.async_configure(
+                flow_id=claims["flow_id"], user_input=user_input
+            )
         except UnknownFlow:
             return _rejected()
         _LOGGER.debug("Resumed a link flow")

@@ -20,6 +20,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ImplementationUnavailableError
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    AUTH_CALLBACK_PATH,
+    MY_AUTH_CALLBACK_PATH,
+    _decode_jwt,
+    _encode_jwt,
+)
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -52,6 +58,7 @@ from custom_components.connected_ev.link_callback import (
 )
 
 FLOW = "custom_components.connected_ev.config_flow"
+CALLBACK = "custom_components.connected_ev.link_callback"
 CLIENT_ID = "client-id"
 CLIENT_SECRET = "client-secret"
 LINK_URL = "https://link.example.com/session/abc"
@@ -402,18 +409,6 @@ async def test_same_account_aborts(hass: HomeAssistant) -> None:
     assert result["reason"] == "already_configured"
 
 
-@pytest.mark.usefixtures("flow_credentials", "flow_client", "flow_provider")
-async def test_no_url_available(hass: HomeAssistant) -> None:
-    """Without a URL the browser could not come back: abort with a clear reason."""
-    result = await _enode_form(hass)
-    with patch(f"{FLOW}.get_url", side_effect=NoURLAvailableError):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_ENVIRONMENT: "production"}
-        )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "no_url_available"
-
-
 @pytest.mark.parametrize(
     ("error", "reason"),
     [
@@ -536,6 +531,7 @@ async def test_callback_rejections_leave_the_flow_alone(
     other = await _link_vehicle_step(
         hass, {CONF_AUTH_IMPLEMENTATION: "cred2", CONF_ENVIRONMENT: "production"}
     )
+    states = hass.data[DATA_LINK_STATES]
     good = _state(_callback_path(flow_provider, 0))
     nonce = jwt.decode(good, options={"verify_signature": False})["nonce"]
 
@@ -557,7 +553,7 @@ async def test_callback_rejections_leave_the_flow_alone(
         # Missing nonce.
         f"{LINK_CALLBACK_PATH}?state=" + _forge(hass, {"flow_id": flow_id}),
         # A pending state whose flow no longer exists.
-        f"{LINK_CALLBACK_PATH}?state=" + hass.data[DATA_LINK_STATES].issue("gone"),
+        f"{LINK_CALLBACK_PATH}?state=" + states.sign("gone", states.issue("gone")),
     ]
     for path in bad_paths:
         await _assert_rejected(hass, hass_client_no_auth, path)
@@ -599,6 +595,154 @@ async def test_reused_state_after_the_flow_moved_on(
     assert result["step_id"] == "link_charger"
     await _assert_rejected(hass, hass_client_no_auth, vehicle_path)
     assert hass.config_entries.flow.async_get(result["flow_id"])["step_id"] == "link_charger"
+
+
+# --- the way back through my.home-assistant.io and HA's own OAuth callback ----------------
+
+
+@pytest.fixture
+def flow_my(hass: HomeAssistant) -> None:
+    """Have the ``my`` integration loaded, as far as the flow can tell."""
+    hass.config.components.add("my")
+
+
+def _my_path(provider_factory: MagicMock, call: int = -1) -> str:
+    """Where my.home-assistant.io forwards the browser: HA's OAuth callback, same query."""
+    redirect_uri = provider_factory.return_value.async_create_link_session.call_args_list[call][0][
+        1
+    ]
+    parts = urlsplit(redirect_uri)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == MY_AUTH_CALLBACK_PATH
+    return f"{AUTH_CALLBACK_PATH}?{parts.query}"
+
+
+async def _get(hass_client_no_auth: ClientSessionGenerator, path: str) -> int:
+    client = await hass_client_no_auth()
+    resp = await client.get(path)
+    return resp.status
+
+
+@pytest.mark.parametrize("why", ["my_loaded", "no_url"])
+@pytest.mark.usefixtures("flow_credentials", "flow_client")
+async def test_my_redirect_uri(hass: HomeAssistant, flow_provider: MagicMock, why: str) -> None:
+    """With ``my`` loaded, or without a URL, the way back is my.home-assistant.io."""
+    if why == "my_loaded":
+        hass.config.components.add("my")
+        result = await _link_vehicle_step(hass)
+    else:
+        with patch(f"{CALLBACK}.get_url", side_effect=NoURLAvailableError):
+            result = await _link_vehicle_step(hass)
+    redirect_uri = flow_provider.return_value.async_create_link_session.call_args[0][1]
+    assert len(redirect_uri) <= 500  # what Enode (and the sandbox) accept
+    query = parse_qs(urlsplit(_my_path(flow_provider)).query)
+    assert set(query) == {"state", "code"}
+    assert query["code"] == ["linked"]
+    state = _decode_jwt(hass, query["state"][0])
+    assert state is not None
+    assert state["flow_id"] == result["flow_id"]
+    assert state["redirect_uri"] == MY_AUTH_CALLBACK_PATH
+    assert state["nonce"] == hass.data[DATA_LINK_STATES]._pending[result["flow_id"]]
+    assert state["exp"] > dt_util.utcnow().timestamp()
+
+
+@pytest.mark.usefixtures("flow_credentials", "flow_client", "flow_my")
+async def test_resume_through_my(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, flow_provider: MagicMock
+) -> None:
+    """HA's OAuth callback resumes the flow; each state works once, for its own session."""
+    result = await _link_vehicle_step(hass)
+    vehicle_path = _my_path(flow_provider)
+    assert await _get(hass_client_no_auth, vehicle_path) == 200
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "link_more"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "link_charger"}
+    )
+    assert result["step_id"] == "link_charger"
+    # The vehicle's state again: HA's view passes it on, the charger step ignores it.
+    assert await _get(hass_client_no_auth, vehicle_path) == 200
+    assert hass.config_entries.flow.async_get(result["flow_id"])["step_id"] == "link_charger"
+
+    assert await _get(hass_client_no_auth, _my_path(flow_provider)) == 200
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    flow_provider.return_value.async_list_chargers.assert_awaited_once()
+
+
+@pytest.mark.usefixtures("flow_credentials", "flow_client", "flow_my")
+async def test_my_resume_with_a_wrong_nonce_waits(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, flow_provider: MagicMock
+) -> None:
+    """A state HA's view accepts but without this session's nonce does not advance the flow."""
+    result = await _link_vehicle_step(hass)
+    flow_id = result["flow_id"]
+    forged = _encode_jwt(
+        hass, {"flow_id": flow_id, "redirect_uri": MY_AUTH_CALLBACK_PATH, "nonce": "guess"}
+    )
+    assert await _get(hass_client_no_auth, f"{AUTH_CALLBACK_PATH}?state={forged}&code=x") == 200
+    assert hass.config_entries.flow.async_get(flow_id)["step_id"] == "link_vehicle"
+    flow_provider.return_value.async_create_link_session.assert_awaited_once()
+
+    assert await _get(hass_client_no_auth, _my_path(flow_provider)) == 200
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["step_id"] == "link_more"
+
+
+@pytest.mark.usefixtures("flow_credentials", "flow_client", "flow_my")
+async def test_cancel_through_my_is_nothing_linked(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, flow_provider: MagicMock
+) -> None:
+    """Enode's ``error`` follows our ``code``, which HA's view reads first: the listing tells."""
+    flow_provider.return_value.async_list_vehicles.return_value = []
+    result = await _link_vehicle_step(hass)
+    path = _my_path(flow_provider) + "&error=user_cancelled&error_message=Cancelled"
+    assert await _get(hass_client_no_auth, path) == 200
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "nothing_linked"
+
+
+@pytest.mark.usefixtures("flow_credentials", "flow_client", "flow_my")
+async def test_error_without_code_through_my(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, flow_provider: MagicMock
+) -> None:
+    """Should ``code`` ever be dropped, HA's view passes ``error`` and the flow says so."""
+    result = await _link_vehicle_step(hass)
+    state = parse_qs(urlsplit(_my_path(flow_provider)).query)["state"][0]
+    path = f"{AUTH_CALLBACK_PATH}?state={state}&error=access_denied"
+    assert await _get(hass_client_no_auth, path) == 200
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "link_cancelled"
+    assert result["description_placeholders"] == {"error_message": "access_denied"}
+
+
+@pytest.mark.usefixtures("flow_credentials", "flow_client")
+async def test_resume_without_the_session_state_waits(
+    hass: HomeAssistant, flow_provider: MagicMock
+) -> None:
+    """Input straight to the link step (as through the flow API) needs the session's state."""
+    result = await _link_vehicle_step(hass)
+    flow_id = result["flow_id"]
+    nonce = hass.data[DATA_LINK_STATES]._pending[flow_id]
+    for user_input in (
+        {},
+        {"state": "not-claims"},
+        {"state": {"flow_id": flow_id}},
+        {"state": {"flow_id": flow_id, "nonce": 1}},
+        {"state": {"flow_id": flow_id, "nonce": "wrong"}},
+        {"state": {"flow_id": "other", "nonce": nonce}},
+    ):
+        again = await hass.config_entries.flow.async_configure(flow_id, user_input)
+        assert again["type"] is FlowResultType.EXTERNAL_STEP
+        assert again["url"] == LINK_URL
+    flow_provider.return_value.async_create_link_session.assert_awaited_once()
+    done = await hass.config_entries.flow.async_configure(
+        flow_id, {"state": {"flow_id": flow_id, "nonce": nonce}}
+    )
+    assert done["type"] is FlowResultType.EXTERNAL_STEP_DONE
 
 
 @pytest.mark.parametrize(

@@ -1,16 +1,19 @@
-"""End to end: the config flow links a sandbox vehicle and charger through the real Link UI.
+"""End to end: the whole user journey against the Enode sandbox on loopback.
 
-The sandbox runs on loopback; the browser is played by an aiohttp session that follows the
-external step's URL, submits the Link UI form and hands the redirect to Home Assistant's
-callback view, exactly where a real browser would go.
+Nothing is mocked: the config flow links a vehicle and a charger through the sandbox's Link
+UI (an aiohttp session plays the browser and hands the redirect to Home Assistant's callback
+view), the entry sets up for real, and the vehicle is plugged in, started and charged. Only
+the clocks are driven by the test: the sandbox's simulated time, and Home Assistant's action
+poll, fired instead of waited for.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
-from unittest.mock import AsyncMock, patch
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -19,14 +22,21 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
-from homeassistant.config_entries import SOURCE_USER
-from homeassistant.core import HomeAssistant
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, STATE_ON
+from homeassistant.core import HomeAssistant, State
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.connected_ev.const import (
+    ACTION_POLL_INTERVAL,
     CONF_AUTH_IMPLEMENTATION,
     CONF_BASE_URL,
     CONF_ENVIRONMENT,
@@ -34,14 +44,15 @@ from custom_components.connected_ev.const import (
     CONF_USER_ID,
     DOMAIN,
 )
+from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
 from custom_components.connected_ev.link_callback import LINK_CALLBACK_PATH
-from custom_components.connected_ev.providers import create_provider
 from sandbox.server import SandboxServer
 
-pytestmark = pytest.mark.usefixtures("socket_enabled")
+pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.timeout(90)]
 
 HA_URL = "http://127.0.0.1:8123"
 TIME_LIMIT = 60
+ACTION_DELAY = 2.0
 
 
 @pytest.fixture
@@ -53,17 +64,31 @@ async def flow_browser() -> AsyncIterator[aiohttp.ClientSession]:
 
 @pytest.fixture
 async def flow_sandbox(flow_browser: aiohttp.ClientSession) -> AsyncIterator[SandboxServer]:
-    """Run the Enode sandbox on an ephemeral loopback port."""
-    async with SandboxServer(action_delay=1, session=flow_browser) as server:
+    """Run the Enode sandbox on an ephemeral loopback port, with quick actions."""
+    async with SandboxServer(action_delay=ACTION_DELAY, session=flow_browser) as server:
         yield server
 
 
-@pytest.fixture
-def flow_setup_entry() -> Iterator[AsyncMock]:
-    """Keep entry setup (another test's subject) out of the link flow."""
-    with patch("custom_components.connected_ev.async_setup_entry", create=True) as setup:
-        setup.return_value = True
-        yield setup
+async def _start_flow(hass: HomeAssistant, sandbox: SandboxServer) -> ConfigFlowResult:
+    """Store the sandbox's client as application credentials; fill in the flow's forms."""
+    await async_process_ha_core_config(hass, {"internal_url": HA_URL})
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass,
+        DOMAIN,
+        ClientCredential(sandbox.client_id, sandbox.client_secret, "Sandbox"),
+        "sandbox",
+    )
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PROVIDER: "enode"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ENVIRONMENT: "custom", CONF_BASE_URL: sandbox.url}
+    )
+    assert result["type"] is FlowResultType.EXTERNAL_STEP, result
+    assert result["url"].startswith(sandbox.url)
+    return result
 
 
 async def _link_through_ui(
@@ -93,34 +118,52 @@ async def _come_back(hass_client_no_auth: ClientSessionGenerator, location: str)
     assert resp.status == 200
 
 
-@pytest.mark.usefixtures("flow_setup_entry")
-async def test_link_vehicle_and_charger_through_the_sandbox(
+async def _admin(session: aiohttp.ClientSession, url: str, route: str, **body: Any) -> Any:
+    """Act as the world does on the sandbox (plug a cable in, ...)."""
+    async with session.post(f"{url}/_sandbox{route}", json=body) as response:
+        assert response.status < 300, await response.text()
+        return await response.json()
+
+
+def _state(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, domain: str, device: str, key: str
+) -> State:
+    """Return the state of a device's entity, found by its unique id."""
+    entity_id = entity_registry.async_get_entity_id(domain, DOMAIN, f"{device}_{key}")
+    assert entity_id is not None, f"no {domain} {key}"
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state
+
+
+async def _settle_action(
+    hass: HomeAssistant, coordinator: ConnectedEVCoordinator, vehicle_id: str
+) -> None:
+    """Fire the action poll until the coordinator stops tracking the vehicle's action.
+
+    The poll and the refresh it triggers go over real sockets, so one firing may not do.
+    """
+    for _ in range(20):
+        async_fire_time_changed(hass, dt_util.utcnow() + ACTION_POLL_INTERVAL)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        if coordinator.pending_action(vehicle_id) is None:
+            return
+        await asyncio.sleep(0.05)
+    pytest.fail("the charge action was still pending")
+
+
+async def test_link_set_up_plug_in_and_charge(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
     flow_browser: aiohttp.ClientSession,
     flow_sandbox: SandboxServer,
 ) -> None:
-    """Credentials, vehicle link, charger link, entry: the devices exist at the provider."""
+    """Set up, link a vehicle and a charger, plug in, start: the vehicle charges."""
     async with asyncio.timeout(TIME_LIMIT):
-        await async_process_ha_core_config(hass, {"internal_url": HA_URL})
-        assert await async_setup_component(hass, "application_credentials", {})
-        await async_import_client_credential(
-            hass,
-            DOMAIN,
-            ClientCredential(flow_sandbox.client_id, flow_sandbox.client_secret, "Sandbox"),
-            "sandbox",
-        )
-
-        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_PROVIDER: "enode"}
-        )
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_ENVIRONMENT: "custom", CONF_BASE_URL: flow_sandbox.url}
-        )
-        assert result["type"] is FlowResultType.EXTERNAL_STEP, result
-        assert result["url"].startswith(flow_sandbox.url)
-
+        # Config flow: credentials and environment, then both link sessions.
+        result = await _start_flow(hass, flow_sandbox)
         await _come_back(hass_client_no_auth, await _link_through_ui(flow_browser, result["url"]))
         result = await hass.config_entries.flow.async_configure(result["flow_id"])
         assert result["type"] is FlowResultType.MENU
@@ -141,17 +184,57 @@ async def test_link_vehicle_and_charger_through_the_sandbox(
         assert entry.data[CONF_AUTH_IMPLEMENTATION] == "sandbox"
         assert entry.data[CONF_USER_ID].startswith("ha-")
 
-        provider = create_provider(
-            hass, entry.data, flow_sandbox.client_id, flow_sandbox.client_secret
+        # The entry sets up for real with the linked devices.
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        coordinator = entry.runtime_data.coordinator
+        (vehicle_id,) = coordinator.data.vehicles
+        (charger_id,) = coordinator.data.chargers
+        assert coordinator.data.vehicles[vehicle_id].user_id == entry.data[CONF_USER_ID]
+        charger_device = device_registry.async_get_device_by_identifier(
+            (DOMAIN, charger_id), entry.entry_id
         )
-        vehicles = await provider.async_list_vehicles()
-        chargers = await provider.async_list_chargers()
-        assert len(vehicles) == 1
-        assert len(chargers) == 1
-        assert vehicles[0].user_id == chargers[0].user_id == entry.data[CONF_USER_ID]
+        assert charger_device is not None
+        assert charger_device.name
+
+        # Plugged in: the vehicle names its charger.
+        await _admin(
+            flow_browser, flow_sandbox.url, f"/vehicles/{vehicle_id}/plug", chargerId=charger_id
+        )
+        await coordinator.async_refresh()
+        await hass.async_block_till_done()
+        plugged_in = _state(hass, entity_registry, "sensor", vehicle_id, "plugged_in_charger")
+        assert plugged_in.state == charger_device.name
+        assert plugged_in.attributes["charger_id"] == charger_id
+        battery_before = float(
+            _state(hass, entity_registry, "sensor", vehicle_id, "battery_level").state
+        )
+
+        # Started: on at once, confirmed once the sandbox carried the action out.
+        switch_id = _state(hass, entity_registry, "switch", vehicle_id, "charging").entity_id
+        await hass.services.async_call(
+            SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: switch_id}, blocking=True
+        )
+        assert _state(hass, entity_registry, "switch", vehicle_id, "charging").state == STATE_ON
+        assert coordinator.pending_action(vehicle_id) is not None
+        await flow_sandbox.advance(ACTION_DELAY + 1)
+        await _settle_action(hass, coordinator, vehicle_id)
+        assert _state(hass, entity_registry, "switch", vehicle_id, "charging").state == STATE_ON
+        assert coordinator.update_interval is not None
+        assert coordinator.update_interval < timedelta(minutes=5)  # charging: polled faster
+
+        # Half an hour of charging later, the battery is fuller.
+        await flow_sandbox.advance(30 * 60)
+        await coordinator.async_refresh()
+        await hass.async_block_till_done()
+        battery_after = _state(hass, entity_registry, "sensor", vehicle_id, "battery_level")
+        assert float(battery_after.state) > battery_before
+        assert _state(hass, entity_registry, "switch", vehicle_id, "charging").state == STATE_ON
+
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
 
 
-@pytest.mark.usefixtures("flow_setup_entry")
 async def test_cancel_on_the_link_page_aborts(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -160,21 +243,7 @@ async def test_cancel_on_the_link_page_aborts(
 ) -> None:
     """Cancel on the Link UI comes back with ``error``: the flow aborts, nothing is stored."""
     async with asyncio.timeout(TIME_LIMIT):
-        await async_process_ha_core_config(hass, {"internal_url": HA_URL})
-        assert await async_setup_component(hass, "application_credentials", {})
-        await async_import_client_credential(
-            hass,
-            DOMAIN,
-            ClientCredential(flow_sandbox.client_id, flow_sandbox.client_secret, "Sandbox"),
-            "sandbox",
-        )
-        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_PROVIDER: "enode"}
-        )
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_ENVIRONMENT: "custom", CONF_BASE_URL: flow_sandbox.url}
-        )
+        result = await _start_flow(hass, flow_sandbox)
         location = await _link_through_ui(flow_browser, result["url"], action="cancel")
         assert "error=" in location
         await _come_back(hass_client_no_auth, location)
