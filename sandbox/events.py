@@ -59,14 +59,17 @@ class EventHub:
             self._sink(body)
 
     def collect(self) -> None:
-        """Emit an ``:updated`` event for each device that changed since last time."""
-        if not self._enabled():
-            self._baselines.clear()
-            return
+        """Emit an ``:updated`` event for each device that changed since last time.
+
+        Baselines are kept even while no webhook exists, so a change made just after the
+        first webhook is registered is still delivered rather than absorbed.
+        """
+        enabled = self._enabled()
         seen: set[str] = set()
         for vehicle in self.world.vehicles_of(None):
             seen.add(vehicle.id)
             self._compare(
+                enabled,
                 vehicle.id,
                 vehicle.user_id,
                 "user:vehicle:updated",
@@ -76,6 +79,7 @@ class EventHub:
         for charger in self.world.chargers_of(None):
             seen.add(charger.id)
             self._compare(
+                enabled,
                 charger.id,
                 charger.user_id,
                 "user:charger:updated",
@@ -86,12 +90,23 @@ class EventHub:
             del self._baselines[device_id]
 
     def _compare(
-        self, device_id: str, user_id: str | None, name: str, key: str, rendered: JSON
+        self,
+        enabled: bool,
+        device_id: str,
+        user_id: str | None,
+        name: str,
+        key: str,
+        rendered: JSON,
     ) -> None:
         current = flatten(rendered)
         baseline = self._baselines.get(device_id)
         self._baselines[device_id] = current
-        if baseline is None or user_id is None or not self.world.events_enabled(user_id):
+        if (
+            not enabled
+            or baseline is None
+            or user_id is None
+            or not self.world.events_enabled(user_id)
+        ):
             return
         changed = [field for field, value in current.items() if baseline.get(field) != value]
         if not any(field not in TIMESTAMP_FIELDS for field in changed):

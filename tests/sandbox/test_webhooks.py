@@ -204,6 +204,21 @@ async def test_events_are_signed_and_shaped(
     _verify(receiver)
 
 
+async def test_change_right_after_first_webhook_is_delivered(
+    api: Api, server: SandboxServer, receiver: Receiver
+) -> None:
+    """A change made before any tick since the first webhook was created is not absorbed."""
+    ids = await seed(api, "w", vehicles=1)
+    await server.settle()  # devices exist and were looked at while no webhook existed
+    await _webhook(api, receiver.url)
+    vehicle_id = ids["vehicleIds"][0]
+    await api.admin("PATCH", f"/vehicles/{vehicle_id}", {"batteryLevel": 13})
+    await server.settle()
+    updated = [e for e in receiver.events if e["event"] == "user:vehicle:updated"]
+    assert [e["vehicle"]["chargeState"]["batteryLevel"] for e in updated] == [13]
+    assert "chargeState.batteryLevel" in updated[0]["updatedFields"]
+
+
 async def test_no_event_when_only_timestamps_change(
     api: Api, server: SandboxServer, receiver: Receiver
 ) -> None:
