@@ -12,7 +12,11 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator, ConnectedEVRuntimeData
+from .options import PollingPolicy
+from .preferences import PreferencesManager, async_remove_store
 from .providers import create_provider
+from .push import PushManager, async_remove_push
+from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -21,13 +25,16 @@ PLATFORMS = [
     Platform.BUTTON,
     Platform.DEVICE_TRACKER,
     Platform.NUMBER,
+    Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
+    Platform.TIME,
 ]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up the integration; accounts are added through config entries, never YAML."""
+    """Register the actions; accounts are added through config entries, never YAML."""
+    async_setup_services(hass)
     return True
 
 
@@ -53,17 +60,41 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry) 
     provider = create_provider(
         hass, entry.data, implementation.client_id, implementation.client_secret
     )
-    coordinator = ConnectedEVCoordinator(hass, entry, provider)
+    policy = PollingPolicy.from_options(entry.options)
+    coordinator = ConnectedEVCoordinator(
+        hass,
+        entry,
+        provider,
+        charging_interval=policy.charging_interval,
+        idle_interval=policy.idle_interval,
+    )
+    coordinator.manual_only = policy.manual_only
     await coordinator.async_config_entry_first_refresh()
 
-    entry.runtime_data = ConnectedEVRuntimeData(provider=provider, coordinator=coordinator)
+    preferences = PreferencesManager(hass, entry, coordinator, provider)
+    push = PushManager(hass, entry, coordinator, provider)
+    entry.runtime_data = ConnectedEVRuntimeData(
+        provider=provider, coordinator=coordinator, preferences=preferences, push=push
+    )
+    entry.async_on_unload(preferences.async_stop)
+    # Weekday ready times survive restarts: today's deadline is sent now if it differs.
+    await preferences.async_load()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Push (if on): receive deliveries from now on; unloading stops receiving.
+    entry.async_on_unload(push.async_stop)
+    push.async_start()
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry) -> bool:
     """Unload the platforms; the coordinator stops polling with the entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry) -> None:
+    """Delete what the entry stored locally (weekday ready times)."""
+    await async_remove_store(hass, entry.entry_id)
+    await async_remove_push(hass, entry)
 
 
 async def async_remove_config_entry_device(

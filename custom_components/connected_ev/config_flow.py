@@ -19,7 +19,13 @@ from typing import Any, Final, cast, override
 from uuid import NAMESPACE_URL, uuid5
 
 import probatio as vol
-from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ImplementationUnavailableError
 from homeassistant.helpers import instance_id
@@ -56,6 +62,7 @@ from .link_callback import (
     async_link_redirect_uri,
     async_register_link_callback,
 )
+from .options_flow import ConnectedEVOptionsFlow
 from .providers import create_enode_client, create_provider
 
 _LOGGER = logging.getLogger(__name__)
@@ -143,6 +150,13 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
         self._link_url: str | None = None
         self._link_error = ""
         self._linked_vehicles = ""
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Return the options flow: polling intervals and push (see ``options_flow``)."""
+        return ConnectedEVOptionsFlow()
 
     # --- provider choice ----------------------------------------------------------------
 

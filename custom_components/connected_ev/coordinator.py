@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import override
+from typing import TYPE_CHECKING, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -37,11 +37,15 @@ from .api.errors import (
 )
 from .api.models import (
     ActionState,
+    Capability,
     ChargeAction,
     Charger,
     ChargingCommand,
+    ChargingLocation,
+    ChargingPreferences,
     DeviceKind,
     MaxCurrentAction,
+    SmartChargingStatus,
     Vehicle,
 )
 from .api.provider import Provider, ProviderFeature
@@ -56,6 +60,10 @@ from .const import (
     REFRESH_HINT_MIN_INTERVAL,
 )
 
+if TYPE_CHECKING:
+    from .preferences import PreferencesManager
+    from .push import PushManager
+
 LOGGER = logging.getLogger(__package__)
 
 _UNSUCCESSFUL = frozenset({ActionState.FAILED, ActionState.CANCELLED})
@@ -67,6 +75,20 @@ class ConnectedEVData:
 
     vehicles: dict[str, Vehicle] = field(default_factory=dict)
     chargers: dict[str, Charger] = field(default_factory=dict)
+    smart_charging: dict[str, SmartChargingStatus] = field(default_factory=dict)
+    """Last status per vehicle; only refreshed while the vehicle is plugged in."""
+    locations: dict[str, ChargingLocation] = field(default_factory=dict)
+    """The account's charging locations (read on startup and after location changes)."""
+
+    def location_of(self, device: Vehicle | Charger) -> ChargingLocation | None:
+        """Return the location a device is at: its own, else (vehicles) its charger's."""
+        if isinstance(device, Charger):
+            return self.locations.get(device.location_id) if device.location_id else None
+        if device.location is not None and device.location.location_id:
+            return self.locations.get(device.location.location_id)
+        charger_id = device.charge_state.plugged_in_charger_id
+        charger = self.chargers.get(charger_id) if charger_id else None
+        return self.location_of(charger) if charger is not None else None
 
     @property
     def any_charging(self) -> bool:
@@ -82,6 +104,8 @@ class ConnectedEVRuntimeData:
 
     provider: Provider
     coordinator: ConnectedEVCoordinator
+    preferences: PreferencesManager
+    push: PushManager
 
 
 type ConnectedEVConfigEntry = ConfigEntry[ConnectedEVRuntimeData]
@@ -143,6 +167,10 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         self.provider = provider
         self.charging_interval = charging_interval
         self.idle_interval = idle_interval
+        self.manual_only = False
+        """No scheduled refresh at all (from the options): only explicit refreshes."""
+        self.push_interval: timedelta | None = None
+        """The safety-poll interval while push is healthy; ``None`` while it is not."""
         self.action_poll_interval = action_poll_interval
         self.action_timeout = action_timeout
         self._rate_limited_refreshes = 0
@@ -150,12 +178,19 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         self._action_polls: dict[str, CALLBACK_TYPE] = {}
         self._refresh_hints: dict[str, datetime] = {}
         self._fresh_data_since: datetime | None = None
+        self._locations: dict[str, ChargingLocation] | None = None
+        self._missing_location_ids: frozenset[str] = frozenset()
 
     # --- polling -----------------------------------------------------------------------
 
     @override
     async def _async_update_data(self) -> ConnectedEVData:
-        """List vehicles and chargers: two paginated requests, whatever the device count."""
+        """List vehicles and chargers: two paginated requests, whatever the device count.
+
+        On top: one smart-charging status request per plugged-in vehicle that can smart
+        charge, and the locations list (paginated) only on the first refresh or when a
+        device names a location not seen before; location actions keep it current.
+        """
         started = dt_util.utcnow()
         try:
             vehicles = await self.provider.async_list_vehicles()
@@ -164,6 +199,8 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
                 if ProviderFeature.CHARGERS in self.provider.features
                 else []
             )
+            statuses = await self._async_smart_charging_statuses(vehicles)
+            locations = await self._async_locations(vehicles, chargers)
         except AuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="authentication_failed"
@@ -193,11 +230,85 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         data = ConnectedEVData(
             vehicles={vehicle.id: vehicle for vehicle in vehicles},
             chargers={charger.id: charger for charger in chargers},
+            smart_charging=statuses,
+            locations=locations,
         )
         self.update_interval = self._interval_for(data)
         self._fresh_data_since = started
         self._remove_stale_devices(data)
         return data
+
+    async def _async_smart_charging_statuses(
+        self, vehicles: list[Vehicle]
+    ) -> dict[str, SmartChargingStatus]:
+        """Read the status of plugged-in smart-charging vehicles; keep the others' last one.
+
+        A plan only exists while plugged in, so unplugged vehicles cost no request. Errors
+        other than authentication keep the last value: the status is secondary data.
+        """
+        previous = self.data.smart_charging if self.data is not None else {}
+        statuses: dict[str, SmartChargingStatus] = {}
+        fetch = ProviderFeature.SMART_CHARGING in self.provider.features
+        for vehicle in vehicles:
+            if (
+                fetch
+                and vehicle.can(Capability.SMART_CHARGING)
+                and vehicle.charge_state.is_plugged_in
+            ):
+                try:
+                    statuses[vehicle.id] = await self.provider.async_get_smart_charging_status(
+                        vehicle.id
+                    )
+                    continue
+                except AuthenticationError:
+                    raise
+                except RateLimitedError:
+                    fetch = False  # no more status requests in this refresh
+                except ProviderError as err:
+                    LOGGER.debug("Could not read the smart-charging status: %s", err)
+            if (status := previous.get(vehicle.id)) is not None:
+                statuses[vehicle.id] = status
+        return statuses
+
+    async def _async_locations(
+        self, vehicles: list[Vehicle], chargers: list[Charger]
+    ) -> dict[str, ChargingLocation]:
+        """List locations on the first refresh, or when a device names an unseen one."""
+        if ProviderFeature.LOCATIONS not in self.provider.features:
+            return {}
+        named = {v.location.location_id for v in vehicles if v.location is not None} | {
+            c.location_id for c in chargers
+        }
+        known = self._locations
+        missing = frozenset(i for i in named if i and (known is None or i not in known))
+        if known is None or (missing and not missing <= self._missing_location_ids):
+            listed = await self.provider.async_list_locations()
+            known = {location.id: location for location in listed}
+            self._locations = known
+            missing = frozenset(i for i in missing if i not in known)
+        self._missing_location_ids = missing
+        return dict(known)
+
+    @callback
+    def async_set_locations(self, locations: list[ChargingLocation]) -> None:
+        """Take a fresh list of locations (after a location action or a list)."""
+        self._locations = {location.id: location for location in locations}
+        self.async_set_updated_data(replace(self.data, locations=dict(self._locations)))
+
+    @callback
+    def async_apply_charger(self, charger: Charger) -> None:
+        """Show a charger the provider just returned, without another poll."""
+        chargers = {**self.data.chargers, charger.id: charger}
+        self.async_set_updated_data(replace(self.data, chargers=chargers))
+
+    @callback
+    def async_apply_preferences(self, vehicle_id: str, preferences: ChargingPreferences) -> None:
+        """Show the preferences the provider just returned, without another poll."""
+        if (vehicle := self.data.vehicles.get(vehicle_id)) is None:
+            return
+        vehicle = replace(vehicle, charging_preferences=preferences)
+        vehicles = {**self.data.vehicles, vehicle_id: vehicle}
+        self.async_set_updated_data(replace(self.data, vehicles=vehicles))
 
     @callback
     @override
@@ -217,8 +328,29 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
             # The data may equal the last poll's, which alone would not update entities.
             self.async_update_listeners()
 
-    def _interval_for(self, data: ConnectedEVData) -> timedelta:
-        return self.charging_interval if data.any_charging else self.idle_interval
+    def _interval_for(self, data: ConnectedEVData) -> timedelta | None:
+        if self.manual_only:
+            return None
+        interval = self.charging_interval if data.any_charging else self.idle_interval
+        return interval if self.push_interval is None else max(interval, self.push_interval)
+
+    @callback
+    def async_set_push_interval(self, interval: timedelta | None) -> None:
+        """Stretch polling to ``interval`` while push is healthy; ``None`` polls normally."""
+        if interval == self.push_interval:
+            return
+        self.push_interval = interval
+        if self.data is None or self._rate_limited_refreshes:
+            return  # the next refresh (or the rate-limit backoff) picks the interval
+        self.update_interval = self._interval_for(self.data)
+        if self._listeners:
+            self._schedule_refresh()
+
+    @callback
+    def async_set_pushed_data(self, data: ConnectedEVData) -> None:
+        """Show devices a push event changed, and drop devices the provider deleted."""
+        self._remove_stale_devices(data)
+        self.async_set_updated_data(data)
 
     def _keep_data_while_rate_limited(self, err: RateLimitedError) -> ConnectedEVData:
         """Keep showing the last values and wait at least as long as the provider asks."""
@@ -249,7 +381,8 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
                 self.idle_interval * 2 ** (self._rate_limited_refreshes - 1),
                 MAX_RATE_LIMIT_BACKOFF,
             )
-        self.update_interval = max(self._interval_for(self.data), wait)
+        interval = self._interval_for(self.data)
+        self.update_interval = None if interval is None else max(interval, wait)
         return self.data
 
     def _clear_rate_limit(self) -> None:
@@ -267,11 +400,11 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         """Remove devices the provider no longer lists (unlinked at the provider)."""
         listed = data.vehicles.keys() | data.chargers.keys()
         registry = dr.async_get(self.hass)
-        entry_id = self.config_entry.entry_id
-        for device in dr.async_entries_for_config_entry(registry, entry_id):
+        for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
             ids = {identifier for domain, identifier in device.identifiers if domain == DOMAIN}
-            if ids and not ids & listed:
-                registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+            if ids and not ids & listed and device.entry_type is None:  # not the account's
+                # A device belongs to this entry alone, so it goes with its entities.
+                registry.async_remove_device(device.id)
 
     # --- charging actions ----------------------------------------------------------------
 

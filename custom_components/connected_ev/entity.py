@@ -112,6 +112,32 @@ def async_add_device_entities(
     entry.async_on_unload(coordinator.async_add_listener(add_new_entities))
 
 
+def translate_provider_error(
+    entry: ConnectedEVConfigEntry, err: ProviderError
+) -> HomeAssistantError:
+    """Return the translated error for a provider error (starting reauth if rejected)."""
+    if isinstance(err, AuthenticationError):
+        entry.async_start_reauth(entry.runtime_data.coordinator.hass)
+        return HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="authentication_failed"
+        )
+    if isinstance(err, NotCapableError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="not_capable",
+            translation_placeholders={"detail": err.detail or str(err)},
+        )
+    if isinstance(err, RateLimitedError):
+        return HomeAssistantError(translation_domain=DOMAIN, translation_key="rate_limited")
+    if isinstance(err, ProviderUnavailableError):
+        return HomeAssistantError(translation_domain=DOMAIN, translation_key="provider_unavailable")
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="unexpected_error",
+        translation_placeholders={"error": err.detail or str(err)},
+    )
+
+
 def provider_errors_translated[EntityT: ConnectedEVEntity[Any], **P](
     func: Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]],
 ) -> Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]]:
@@ -120,30 +146,7 @@ def provider_errors_translated[EntityT: ConnectedEVEntity[Any], **P](
     async def handler(self: EntityT, /, *args: P.args, **kwargs: P.kwargs) -> None:
         try:
             await func(self, *args, **kwargs)
-        except AuthenticationError as err:
-            self.coordinator.config_entry.async_start_reauth(self.hass)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="authentication_failed"
-            ) from err
-        except NotCapableError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="not_capable",
-                translation_placeholders={"detail": err.detail or str(err)},
-            ) from err
-        except RateLimitedError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="rate_limited"
-            ) from err
-        except ProviderUnavailableError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="provider_unavailable"
-            ) from err
         except ProviderError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="unexpected_error",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise translate_provider_error(self.coordinator.config_entry, err) from err
 
     return handler

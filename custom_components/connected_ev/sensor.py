@@ -1,4 +1,4 @@
-"""Sensors: battery, range, charge rate, pairing, power delivery and data age per device."""
+"""Sensors: battery, range, charge rate, pairing, power delivery, smart charging, location."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .api.models import Capability, Charger, PowerDeliveryState, Vehicle
+from .api.models import Capability, Charger, PowerDeliveryState, SmartChargingState, Vehicle
+from .api.provider import ProviderFeature
 from .coordinator import (
     ConnectedEVConfigEntry,
     ConnectedEVCoordinator,
@@ -33,6 +34,7 @@ from .coordinator import (
     device_name,
 )
 from .entity import ConnectedEVEntity, async_add_device_entities
+from .push_sensor import push_sensors
 
 PARALLEL_UPDATES = 0
 
@@ -47,7 +49,58 @@ class ConnectedEVSensorEntityDescription[DeviceT: Vehicle | Charger](SensorEntit
 
     has_fn: Callable[[DeviceT], bool] = lambda _: True
     value_fn: Callable[[DeviceT, ConnectedEVData], StateType | datetime]
-    attributes_fn: Callable[[DeviceT], dict[str, Any]] | None = None
+    attributes_fn: Callable[[DeviceT, ConnectedEVData], dict[str, Any]] | None = None
+
+
+SMART_CHARGING_STATES = [
+    state.value for state in SmartChargingState if state is not SmartChargingState.UNKNOWN
+]
+
+
+def _smart_charging_state(vehicle: Vehicle, data: ConnectedEVData) -> str | None:
+    status = data.smart_charging.get(vehicle.id)
+    if status is None or status.state is SmartChargingState.UNKNOWN:
+        return None
+    return status.state.value
+
+
+def _smart_charging_plan(vehicle: Vehicle, data: ConnectedEVData) -> dict[str, Any]:
+    """Return the plan's start, end and estimated cost, where the provider gives them."""
+    status = data.smart_charging.get(vehicle.id)
+    plan = status.plan if status is not None else None
+    if plan is None:
+        return dict.fromkeys(
+            ("plan_start", "plan_end", "estimated_cost", "non_smart_cost", "currency")
+        )
+    return {
+        "plan_start": plan.start_at,
+        "plan_end": plan.stop_at or plan.estimated_finish_at,
+        "estimated_cost": plan.smart_cost,
+        "non_smart_cost": plan.non_smart_cost,
+        "currency": plan.currency,
+    }
+
+
+def _charging_location(charger: Charger, data: ConnectedEVData) -> str | None:
+    location = data.location_of(charger)
+    return location.name if location is not None else None
+
+
+SMART_CHARGING_STATUS = ConnectedEVSensorEntityDescription[Vehicle](
+    key="smart_charging_status",
+    translation_key="smart_charging_status",
+    device_class=SensorDeviceClass.ENUM,
+    options=SMART_CHARGING_STATES,
+    value_fn=_smart_charging_state,
+    attributes_fn=_smart_charging_plan,
+)
+
+CHARGING_LOCATION = ConnectedEVSensorEntityDescription[Charger](
+    key="charging_location",
+    translation_key="charging_location",
+    value_fn=_charging_location,
+    attributes_fn=lambda charger, _: {"location_id": charger.location_id},
+)
 
 
 def _power_delivery_state(state: PowerDeliveryState) -> str | None:
@@ -104,7 +157,7 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         translation_key="plugged_in_charger",
         has_fn=_reports_charge_state,
         value_fn=_plugged_in_charger,
-        attributes_fn=lambda vehicle: {"charger_id": vehicle.charge_state.plugged_in_charger_id},
+        attributes_fn=lambda vehicle, _: {"charger_id": vehicle.charge_state.plugged_in_charger_id},
     ),
     ConnectedEVSensorEntityDescription[Vehicle](
         key="charge_time_remaining",
@@ -186,7 +239,7 @@ CHARGER_SENSORS: tuple[ConnectedEVSensorEntityDescription[Charger], ...] = (
         translation_key="plugged_in_vehicle",
         has_fn=_reports_charge_state,
         value_fn=_plugged_in_vehicle,
-        attributes_fn=lambda charger: {"vehicle_id": charger.charge_state.plugged_in_vehicle_id},
+        attributes_fn=lambda charger, _: {"vehicle_id": charger.charge_state.plugged_in_vehicle_id},
     ),
     ConnectedEVSensorEntityDescription[Charger](
         key="last_seen",
@@ -219,9 +272,28 @@ async def async_setup_entry(
     async_add_device_entities(
         entry,
         async_add_entities,
-        lambda coordinator, vehicle: _sensors(coordinator, vehicle, VEHICLE_SENSORS),
-        lambda coordinator, charger: _sensors(coordinator, charger, CHARGER_SENSORS),
+        _vehicle_sensors,
+        _charger_sensors,
     )
+    async_add_entities(push_sensors(entry.runtime_data.push))
+
+
+def _vehicle_sensors(
+    coordinator: ConnectedEVCoordinator, vehicle: Vehicle
+) -> Iterator[ConnectedEVSensor[Vehicle]]:
+    yield from _sensors(coordinator, vehicle, VEHICLE_SENSORS)
+    if ProviderFeature.SMART_CHARGING in coordinator.provider.features and vehicle.can(
+        Capability.SMART_CHARGING
+    ):
+        yield ConnectedEVSensor(coordinator, vehicle, SMART_CHARGING_STATUS)
+
+
+def _charger_sensors(
+    coordinator: ConnectedEVCoordinator, charger: Charger
+) -> Iterator[ConnectedEVSensor[Charger]]:
+    yield from _sensors(coordinator, charger, CHARGER_SENSORS)
+    if ProviderFeature.LOCATIONS in coordinator.provider.features:
+        yield ConnectedEVSensor(coordinator, charger, CHARGING_LOCATION)
 
 
 class ConnectedEVSensor[DeviceT: Vehicle | Charger](ConnectedEVEntity[DeviceT], SensorEntity):
@@ -241,4 +313,4 @@ class ConnectedEVSensor[DeviceT: Vehicle | Charger](ConnectedEVEntity[DeviceT], 
         """Name the other device by id where the value names it."""
         if (attributes_fn := self.entity_description.attributes_fn) is None:
             return None
-        return attributes_fn(self.device)
+        return attributes_fn(self.device, self.coordinator.data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 from aioresponses import aioresponses
 
@@ -10,10 +12,17 @@ from custom_components.connected_ev.api.errors import (
     AuthenticationError,
     InvalidRequestError,
     InvalidResponseError,
+    NotCapableError,
 )
 from custom_components.connected_ev.api.models import (
+    ChargingBehavior,
     ChargingCommand,
+    ChargingPreferences,
+    ChargingPreferencesUpdate,
     DeviceKind,
+    MinimalSoc,
+    PreferenceField,
+    SocUnit,
     UserInfo,
 )
 from custom_components.connected_ev.api.provider import Provider, ProviderFeature
@@ -236,3 +245,136 @@ async def test_set_max_current(
     assert action.max_current_a == 10
     (call,) = requests_to(mock_api, "POST", API_URL + path)
     assert call.kwargs["json"] == {"maxCurrent": 10}
+
+
+# --- charging preferences and locations -------------------------------------------------------
+
+POLICY_URL = f"{API_URL}/vehicles/{VEHICLE_ID}/smart-charging-policy"
+LOCATION_ID = "8d90101b-3f2f-462a-bbb4-1ed320d33bbe"
+
+
+def test_preference_support(provider: EnodeProvider) -> None:
+    """The policy has behaviour (off / at location), a percent minimum and one deadline."""
+    assert provider.supported_preference_fields == {
+        PreferenceField.CHARGING_BEHAVIOR,
+        PreferenceField.MINIMAL_SOC,
+        PreferenceField.READY_TIME,
+    }
+    assert provider.supported_charging_behaviors == {
+        ChargingBehavior.OFF,
+        ChargingBehavior.AT_LOCATION,
+    }
+    assert provider.supported_minimal_soc_units == {SocUnit.PERCENT}
+
+
+async def test_get_preferences(provider: EnodeProvider, mock_api: aioresponses) -> None:
+    """The policy maps to shared preferences."""
+    mock_token(mock_api)
+    mock_api.get(POLICY_URL, payload=load_fixture("smart_charging_policy.json"))
+    assert await provider.async_get_charging_preferences(VEHICLE_ID) == ChargingPreferences(
+        behavior=ChargingBehavior.AT_LOCATION,
+        minimal_soc=MinimalSoc(20, SocUnit.PERCENT),
+        ready_time=time(7, 0),
+    )
+
+
+@pytest.mark.parametrize(
+    ("update", "body"),
+    [
+        (
+            ChargingPreferencesUpdate(
+                behavior=ChargingBehavior.OFF,
+                ready_time=time(6, 45),
+                minimal_soc=MinimalSoc(30, SocUnit.PERCENT),
+            ),
+            {"isEnabled": False, "deadline": "06:45", "minimumChargeLimit": 30},
+        ),
+        (ChargingPreferencesUpdate(behavior=ChargingBehavior.AT_LOCATION), {"isEnabled": True}),
+        (
+            ChargingPreferencesUpdate(minimal_soc=MinimalSoc(10, SocUnit.PERCENT)),
+            {"minimumChargeLimit": 10},
+        ),
+    ],
+)
+async def test_set_preferences(
+    provider: EnodeProvider,
+    mock_api: aioresponses,
+    update: ChargingPreferencesUpdate,
+    body: dict[str, object],
+) -> None:
+    """Only the given fields are sent, in one partial PUT of the policy."""
+    mock_token(mock_api)
+    mock_api.put(POLICY_URL, payload=load_fixture("smart_charging_policy.json"))
+    result = await provider.async_set_charging_preferences(VEHICLE_ID, update)
+    assert result.ready_time == time(7, 0)
+    (call,) = requests_to(mock_api, "PUT", POLICY_URL)
+    assert call.kwargs["json"] == body
+
+
+async def test_set_nothing_reads(provider: EnodeProvider, mock_api: aioresponses) -> None:
+    """An empty update sends nothing and returns the policy as it is."""
+    mock_token(mock_api)
+    mock_api.get(POLICY_URL, payload={"isEnabled": False, "deadline": "24:00"})
+    result = await provider.async_set_charging_preferences(VEHICLE_ID, ChargingPreferencesUpdate())
+    assert result.behavior is ChargingBehavior.OFF
+    assert result.ready_time == time(0, 0)
+    assert result.minimal_soc == MinimalSoc(0, SocUnit.PERCENT)
+
+
+@pytest.mark.parametrize(
+    ("update", "detail"),
+    [
+        (ChargingPreferencesUpdate(target_soc=80), "target_soc"),
+        (ChargingPreferencesUpdate(battery_capacity_kwh=75), "battery_capacity"),
+        (ChargingPreferencesUpdate(weekday_ready_times={}), "weekday_ready_times"),
+        (ChargingPreferencesUpdate(behavior=ChargingBehavior.ANYWHERE), "anywhere"),
+        (ChargingPreferencesUpdate(minimal_soc=MinimalSoc(50, SocUnit.KM)), "km"),
+    ],
+)
+async def test_set_unsupported(
+    provider: EnodeProvider,
+    mock_api: aioresponses,
+    update: ChargingPreferencesUpdate,
+    detail: str,
+) -> None:
+    """What the policy cannot hold is refused before any request."""
+    with pytest.raises(NotCapableError) as err:
+        await provider.async_set_charging_preferences(VEHICLE_ID, update)
+    assert err.value.detail == detail
+    assert request_count(mock_api) == 0
+
+
+async def test_status_and_locations(provider: EnodeProvider, mock_api: aioresponses) -> None:
+    """Status, location CRUD and charger placement delegate to the client."""
+    mock_token(mock_api)
+    mock_api.get(
+        f"{API_URL}/vehicles/{VEHICLE_ID}/smart-charging-status",
+        payload=load_fixture("smart_charging_status.json"),
+    )
+    location = load_fixture("location.json")
+    users_url = f"{API_URL}/users/{USER_ID}/locations"
+    mock_api.get(f"{users_url}?pageSize=50", payload={"data": [location], "pagination": {}})
+    mock_api.post(users_url, payload=location)
+    mock_api.put(f"{API_URL}/locations/{LOCATION_ID}", payload=location)
+    mock_api.delete(f"{API_URL}/locations/{LOCATION_ID}", payload=location)
+    mock_api.put(f"{API_URL}/chargers/{CHARGER_ID}", payload=load_fixture("charger.json"))
+
+    status = await provider.async_get_smart_charging_status(VEHICLE_ID)
+    assert status.state is not None
+    assert [loc.id for loc in await provider.async_list_locations()] == [LOCATION_ID]
+    created = await provider.async_create_location("Home", 59.9, 10.7, "Europe/Oslo")
+    assert created.timezone == "Europe/Oslo"
+    (call,) = requests_to(mock_api, "POST", users_url)
+    assert call.kwargs["json"] == {
+        "name": "Home",
+        "latitude": 59.9,
+        "longitude": 10.7,
+        "timezoneName": "Europe/Oslo",
+    }
+    await provider.async_update_location(LOCATION_ID, name="House")
+    (call,) = requests_to(mock_api, "PUT", f"{API_URL}/locations/{LOCATION_ID}")
+    assert call.kwargs["json"] == {"name": "House"}
+    assert (await provider.async_delete_location(LOCATION_ID)).id == LOCATION_ID
+    await provider.async_set_charger_location(CHARGER_ID, LOCATION_ID)
+    (call,) = requests_to(mock_api, "PUT", f"{API_URL}/chargers/{CHARGER_ID}")
+    assert call.kwargs["json"] == {"locationId": LOCATION_ID}

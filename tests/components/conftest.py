@@ -28,14 +28,23 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.connected_ev.api.enode.parse import (
     parse_charge_action,
     parse_charger,
+    parse_smart_charging_status,
     parse_vehicle,
+)
+from custom_components.connected_ev.api.enode.provider import (
+    ENODE_BEHAVIORS,
+    ENODE_PREFERENCE_FIELDS,
 )
 from custom_components.connected_ev.api.models import (
     ActionState,
     ChargeAction,
     Charger,
+    ChargingLocation,
+    ChargingPreferences,
+    ChargingPreferencesUpdate,
     DeviceKind,
     MaxCurrentAction,
+    SocUnit,
     Vehicle,
 )
 from custom_components.connected_ev.api.provider import Provider, ProviderFeature
@@ -47,6 +56,7 @@ USER_ID = "ha-user"
 VEHICLE_ID = "5b0a5c3a-1d8b-4f3e-9e43-9f1c0c1a7e01"
 BASIC_VEHICLE_ID = "9e8f7a6b-5c4d-4e3f-8a2b-1c0d9e8f7a02"
 CHARGER_ID = "c7d1e2f3-0a1b-4c2d-8e3f-a4b5c6d7e8f9"
+LOCATION_ID = "8d90101b-3f2f-462a-bbb4-1ed320d33bbe"
 CLIENT_ID = "id"
 CLIENT_SECRET = "secret"
 
@@ -69,6 +79,46 @@ def load_chargers() -> list[Charger]:
 def charge_action(**changes: Any) -> ChargeAction:
     """Return the pending START action of fixtures/charge_action.json, with ``changes``."""
     return replace(parse_charge_action(load_json("charge_action.json")), **changes)
+
+
+def home_location(**changes: Any) -> ChargingLocation:
+    """Return the location the charger and the first vehicle are at (Oslo)."""
+    location = ChargingLocation(
+        id=LOCATION_ID, name="Home", latitude=59.9139, longitude=10.7522, timezone="Europe/Oslo"
+    )
+    return replace(location, **changes)
+
+
+class FakePreferences:
+    """Preferences a provider keeps: a partial update changes the given fields only."""
+
+    def __init__(self) -> None:
+        self.stored = {
+            vehicle.id: vehicle.charging_preferences
+            for vehicle in load_vehicles()
+            if vehicle.charging_preferences is not None
+        }
+
+    async def get(self, vehicle_id: str) -> ChargingPreferences:
+        """Return what is stored."""
+        return self.stored[vehicle_id]
+
+    async def set(self, vehicle_id: str, update: ChargingPreferencesUpdate) -> ChargingPreferences:
+        """Apply the given fields, like the provider's partial PUT."""
+        changes = {
+            name: getattr(update, name)
+            for name in ("behavior", "target_soc", "minimal_soc", "ready_time")
+            if getattr(update, name) is not None
+        }
+        self.stored[vehicle_id] = replace(self.stored[vehicle_id], **changes)
+        return self.stored[vehicle_id]
+
+    async def vehicles(self) -> list[Vehicle]:
+        """List the vehicles, showing what is stored."""
+        return [
+            replace(vehicle, charging_preferences=self.stored.get(vehicle.id))
+            for vehicle in load_vehicles()
+        ]
 
 
 @pytest.fixture
@@ -96,8 +146,10 @@ def platforms() -> list[Platform]:
         Platform.BUTTON,
         Platform.DEVICE_TRACKER,
         Platform.NUMBER,
+        Platform.SELECT,
         Platform.SENSOR,
         Platform.SWITCH,
+        Platform.TIME,
     ]
 
 
@@ -138,6 +190,17 @@ def mock_provider() -> Generator[AsyncMock]:
     provider.async_set_charging.return_value = charge_action()
     provider.async_get_charge_action.return_value = charge_action()
     provider.async_refresh_hint.return_value = None
+    provider.supported_preference_fields = ENODE_PREFERENCE_FIELDS
+    provider.supported_charging_behaviors = ENODE_BEHAVIORS
+    provider.supported_minimal_soc_units = frozenset({SocUnit.PERCENT})
+    fake = FakePreferences()
+    provider.fake_preferences = fake
+    provider.async_get_charging_preferences.side_effect = fake.get
+    provider.async_set_charging_preferences.side_effect = fake.set
+    provider.async_get_smart_charging_status.return_value = parse_smart_charging_status(
+        load_json("smart_charging_status.json")
+    )
+    provider.async_list_locations.return_value = [home_location()]
     provider.async_set_max_current.return_value = MaxCurrentAction(
         id="max-current-action",
         user_id=USER_ID,

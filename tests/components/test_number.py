@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-from unittest.mock import AsyncMock
+from dataclasses import replace
+from unittest.mock import AsyncMock, patch
 
 import pytest
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.components.number import DOMAIN as NUMBER_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.connected_ev.api.errors import NotCapableError
-from custom_components.connected_ev.api.models import ActionFailure, ActionState, DeviceKind
+from custom_components.connected_ev.api.models import (
+    ActionFailure,
+    ActionState,
+    ChargingPreferences,
+    ChargingPreferencesUpdate,
+    DeviceKind,
+    MinimalSoc,
+    PreferenceField,
+    SocUnit,
+)
 
-from .conftest import CHARGER_ID
+from .conftest import CHARGER_ID, VEHICLE_ID, load_vehicles
 
 NUMBER = "number.zaptec_go_maximum_charging_current"
 
@@ -84,3 +94,70 @@ async def test_set_max_current_refused(hass: HomeAssistant, mock_provider: Async
         await _set(hass, 10)
     assert err.value.translation_key == "max_current_failed"
     assert err.value.translation_placeholders == {"reason": "conflict"}
+
+
+MINIMUM = "number.batmobile_minimum_state_of_charge"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_minimum_soc(hass: HomeAssistant, mock_provider: AsyncMock) -> None:
+    """The minimum is sent alone; its slider stops at the car's charge limit (90 %)."""
+    state = hass.states.get(MINIMUM)
+    assert state.state == "0.0"
+    assert state.attributes["max"] == 90
+    await hass.services.async_call(
+        NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: MINIMUM, ATTR_VALUE: 25}, blocking=True
+    )
+    mock_provider.async_set_charging_preferences.assert_awaited_once_with(
+        VEHICLE_ID, ChargingPreferencesUpdate(minimal_soc=MinimalSoc(25, SocUnit.PERCENT))
+    )
+    assert hass.states.get(MINIMUM).state == "25.0"
+    with pytest.raises(ServiceValidationError):
+        await hass.services.async_call(
+            NUMBER_DOMAIN,
+            SERVICE_SET_VALUE,
+            {ATTR_ENTITY_ID: MINIMUM, ATTR_VALUE: 95},
+            blocking=True,
+        )
+    assert mock_provider.async_set_charging_preferences.await_count == 1
+
+
+async def test_target_soc_where_supported(
+    hass: HomeAssistant,
+    mock_provider: AsyncMock,
+    mock_config_entry: MockConfigEntry,
+    setup_credentials: None,
+    platforms: list[Platform],
+) -> None:
+    """A provider with a target gets a target slider; the minimum stops at the target."""
+    mock_provider.supported_preference_fields = frozenset(PreferenceField)
+    first, second = load_vehicles()
+    first = replace(
+        first,
+        charging_preferences=ChargingPreferences(
+            target_soc=80, minimal_soc=MinimalSoc(30, SocUnit.KM)
+        ),
+    )
+    mock_provider.async_list_vehicles.return_value = [first, second]
+    mock_config_entry.add_to_hass(hass)
+    with patch("custom_components.connected_ev.PLATFORMS", platforms):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+
+    assert hass.states.get("number.batmobile_target_state_of_charge").state == "80"
+    minimum = hass.states.get(MINIMUM)
+    assert minimum.state == "unknown"  # a minimum in km has no percent slider value
+    assert minimum.attributes["max"] == 80
+    mock_provider.async_set_charging_preferences.side_effect = None
+    mock_provider.async_set_charging_preferences.return_value = ChargingPreferences(target_soc=70)
+    await hass.services.async_call(
+        NUMBER_DOMAIN,
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: "number.batmobile_target_state_of_charge", ATTR_VALUE: 70},
+        blocking=True,
+    )
+    mock_provider.async_set_charging_preferences.assert_awaited_once_with(
+        VEHICLE_ID, ChargingPreferencesUpdate(target_soc=70)
+    )
+    assert hass.states.get("number.batmobile_target_state_of_charge").state == "70"
+    assert hass.states.get(MINIMUM).state == "unknown"

@@ -17,11 +17,18 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.connected_ev.api.errors import (
+    AuthenticationError,
+    ProviderUnavailableError,
+    RateLimitedError,
+)
 from custom_components.connected_ev.api.models import (
     Capability,
     CapabilityInfo,
     PowerDeliveryState,
+    SmartChargingState,
 )
+from custom_components.connected_ev.api.provider import ProviderFeature
 from custom_components.connected_ev.const import DEFAULT_IDLE_INTERVAL
 from custom_components.connected_ev.coordinator import ConnectedEVData
 
@@ -126,3 +133,91 @@ async def test_device_missing_from_data_is_unavailable(
     assert hass.states.get("sensor.zaptec_go_charge_rate").state == STATE_UNAVAILABLE
     assert hass.states.get("sensor.batmobile_battery").state == "66.0"
     assert hass.states.get("sensor.batmobile_plugged_in_charger").state == STATE_UNKNOWN
+
+
+async def _refresh(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    freezer.tick(DEFAULT_IDLE_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+STATUS = "sensor.batmobile_smart_charging_status"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_smart_charging_status_cost(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_provider: AsyncMock
+) -> None:
+    """One status request per refresh per plugged-in smart vehicle; else the last value."""
+    state = hass.states.get(STATUS)
+    assert state.state == "plan_executing_stopped"
+    assert state.attributes["estimated_cost"] == 18.25
+    assert state.attributes["currency"] == "NOK"
+    assert mock_provider.async_get_smart_charging_status.await_count == 1  # not the Renault
+
+    first, second = load_vehicles()
+    unplugged = replace(first, charge_state=replace(first.charge_state, is_plugged_in=False))
+    mock_provider.async_list_vehicles.return_value = [unplugged, second]
+    await _refresh(hass, freezer)
+    assert mock_provider.async_get_smart_charging_status.await_count == 1
+    assert hass.states.get(STATUS).state == "plan_executing_stopped"  # kept
+
+    mock_provider.async_list_vehicles.return_value = [first, second]
+    mock_provider.async_get_smart_charging_status.side_effect = ProviderUnavailableError("503")
+    await _refresh(hass, freezer)
+    assert hass.states.get(STATUS).state == "plan_executing_stopped"  # kept on errors
+    mock_provider.async_get_smart_charging_status.side_effect = RateLimitedError("429")
+    await _refresh(hass, freezer)
+    assert hass.states.get(STATUS).state == "plan_executing_stopped"
+
+    status = mock_provider.async_get_smart_charging_status.return_value
+    mock_provider.async_get_smart_charging_status.side_effect = None
+    mock_provider.async_get_smart_charging_status.return_value = replace(
+        status, state=SmartChargingState.UNKNOWN, plan=None
+    )
+    await _refresh(hass, freezer)
+    state = hass.states.get(STATUS)
+    assert state.state == STATE_UNKNOWN
+    assert state.attributes["plan_start"] is None
+
+    mock_provider.async_get_smart_charging_status.side_effect = AuthenticationError("401")
+    await _refresh(hass, freezer)
+    assert hass.states.get(STATUS).state == STATE_UNAVAILABLE
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_locations_listed_rarely(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_provider: AsyncMock
+) -> None:
+    """Locations are listed at startup, and again only for a location id not seen before."""
+    assert hass.states.get("sensor.zaptec_go_charging_location").state == "Home"
+    assert hass.states.get("sensor.zaptec_go_charging_location").attributes["location_id"]
+    await _refresh(hass, freezer)
+    assert mock_provider.async_list_locations.await_count == 1
+
+    moved = replace(load_chargers()[0], location_id="elsewhere")
+    mock_provider.async_list_chargers.return_value = [moved]
+    await _refresh(hass, freezer)
+    assert mock_provider.async_list_locations.await_count == 2
+    assert hass.states.get("sensor.zaptec_go_charging_location").state == STATE_UNKNOWN
+    await _refresh(hass, freezer)
+    assert mock_provider.async_list_locations.await_count == 2  # still unknown: not again
+
+
+async def test_no_location_or_status_sensors_without_features(
+    hass: HomeAssistant, mock_provider: AsyncMock, init_integration: MockConfigEntry
+) -> None:
+    """Providers without locations or smart charging cost no such requests."""
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    mock_provider.features = frozenset({ProviderFeature.CHARGERS})
+    mock_provider.async_list_locations.reset_mock()
+    mock_provider.async_get_smart_charging_status.reset_mock()
+    entity_registry = er.async_get(hass)
+    for entry in er.async_entries_for_config_entry(entity_registry, init_integration.entry_id):
+        entity_registry.async_remove(entry.entity_id)
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(STATUS) is None
+    assert hass.states.get("sensor.zaptec_go_charging_location") is None
+    mock_provider.async_list_locations.assert_not_called()
+    mock_provider.async_get_smart_charging_status.assert_not_called()

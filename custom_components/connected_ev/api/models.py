@@ -8,7 +8,7 @@ Units are fixed by the field name (kW, kWh, km, minutes, percent, ampere).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Self
 
@@ -110,6 +110,115 @@ class SmartChargingState(LenientEnum):
     FULLY_CHARGED = "fully_charged"
 
 
+class ChargingBehavior(LenientEnum):
+    """When the provider's smart charging may plan a vehicle's charging."""
+
+    OFF = "off"
+    AT_LOCATION = "at_location"
+    ANYWHERE = "anywhere"
+    UNKNOWN = "unknown"
+
+
+class SocUnit(LenientEnum):
+    """What a minimal state of charge is measured in."""
+
+    PERCENT = "percent"
+    KM = "km"
+    UNKNOWN = "unknown"
+
+
+class Weekday(StrEnum):
+    """Days of the week, Monday first (``datetime.weekday()`` is the index)."""
+
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+    @classmethod
+    def of(cls, moment: datetime) -> Weekday:
+        """Return the weekday of a (local) moment."""
+        return list(cls)[moment.weekday()]
+
+
+class PreferenceField(StrEnum):
+    """A charging preference; the values are the action's field names.
+
+    A provider lists the fields it honours natively. ``WEEKDAY_READY_TIMES`` absent but
+    ``READY_TIME`` present means one daily deadline, which Home Assistant moves each day.
+    """
+
+    CHARGING_BEHAVIOR = "charging_behavior"
+    TARGET_SOC = "target_soc"
+    MINIMAL_SOC = "minimal_soc"
+    READY_TIME = "ready_time"
+    WEEKDAY_READY_TIMES = "weekday_ready_times"
+    BATTERY_CAPACITY = "battery_capacity"
+    DEFAULT_PRICE_AREA = "default_price_area"
+    CHARGING_LOCATION_IDS = "charging_location_ids"
+
+
+@dataclass(frozen=True, slots=True)
+class MinimalSoc:
+    """The charge smart charging always reaches first, in percent or km of range."""
+
+    value: float
+    unit: SocUnit = SocUnit.PERCENT
+
+
+@dataclass(frozen=True, slots=True)
+class ChargingPreferences:
+    """A vehicle's smart-charging preferences, provider-independent (Hiven's richer shape).
+
+    ``None`` means unknown or not offered by the provider. Weekday ready times override
+    ``ready_time`` on their day; a missing day falls back to ``ready_time``.
+    """
+
+    behavior: ChargingBehavior | None = None
+    target_soc: float | None = None
+    minimal_soc: MinimalSoc | None = None
+    ready_time: time | None = None
+    weekday_ready_times: dict[Weekday, time] | None = None
+    battery_capacity_kwh: float | None = None
+    default_price_area: str | None = None
+    charging_location_ids: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargingPreferencesUpdate:
+    """A partial change of preferences: ``None`` fields are not given and keep their value.
+
+    ``weekday_ready_times`` replaces the whole weekly schedule (an empty mapping clears it).
+    """
+
+    behavior: ChargingBehavior | None = None
+    target_soc: float | None = None
+    minimal_soc: MinimalSoc | None = None
+    ready_time: time | None = None
+    weekday_ready_times: dict[Weekday, time] | None = None
+    battery_capacity_kwh: float | None = None
+    default_price_area: str | None = None
+    charging_location_ids: tuple[str, ...] | None = None
+
+    @property
+    def fields(self) -> frozenset[PreferenceField]:
+        """The fields this update gives."""
+        values = {
+            PreferenceField.CHARGING_BEHAVIOR: self.behavior,
+            PreferenceField.TARGET_SOC: self.target_soc,
+            PreferenceField.MINIMAL_SOC: self.minimal_soc,
+            PreferenceField.READY_TIME: self.ready_time,
+            PreferenceField.WEEKDAY_READY_TIMES: self.weekday_ready_times,
+            PreferenceField.BATTERY_CAPACITY: self.battery_capacity_kwh,
+            PreferenceField.DEFAULT_PRICE_AREA: self.default_price_area,
+            PreferenceField.CHARGING_LOCATION_IDS: self.charging_location_ids,
+        }
+        return frozenset(name for name, value in values.items() if value is not None)
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceInformation:
     """Identity of a device as the provider knows it; any field may be unknown."""
@@ -189,8 +298,20 @@ class Odometer:
     last_updated: datetime | None = None
 
 
+class _Capable:
+    """What linked devices share: a capability map that gates entities and actions."""
+
+    __slots__ = ()
+    capabilities: dict[Capability, CapabilityInfo]
+
+    def can(self, capability: Capability) -> bool:
+        """Whether the device can do ``capability`` now."""
+        info = self.capabilities.get(capability)
+        return info is not None and info.is_capable
+
+
 @dataclass(frozen=True, slots=True)
-class Vehicle:
+class Vehicle(_Capable):
     """A linked electric vehicle."""
 
     id: str
@@ -202,18 +323,14 @@ class Vehicle:
     charge_state: VehicleChargeState
     capabilities: dict[Capability, CapabilityInfo] = field(default_factory=dict)
     smart_charging_policy: SmartChargingPolicy | None = None
+    charging_preferences: ChargingPreferences | None = None
     odometer: Odometer | None = None
     location: GeoPosition | None = None
     scopes: tuple[str, ...] = ()
 
-    def can(self, capability: Capability) -> bool:
-        """Whether the vehicle can do ``capability`` now."""
-        info = self.capabilities.get(capability)
-        return info is not None and info.is_capable
-
 
 @dataclass(frozen=True, slots=True)
-class Charger:
+class Charger(_Capable):
     """A linked home charger."""
 
     id: str
@@ -226,11 +343,6 @@ class Charger:
     capabilities: dict[Capability, CapabilityInfo] = field(default_factory=dict)
     location_id: str | None = None
     scopes: tuple[str, ...] = ()
-
-    def can(self, capability: Capability) -> bool:
-        """Whether the charger can do ``capability`` now."""
-        info = self.capabilities.get(capability)
-        return info is not None and info.is_capable
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,18 +8,28 @@ some push (Enode) while others must be polled. What a provider cannot do is said
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Protocol
 
 from .models import (
     ChargeAction,
     Charger,
+    ChargingBehavior,
     ChargingCommand,
+    ChargingLocation,
+    ChargingPreferences,
+    ChargingPreferencesUpdate,
     DeviceKind,
     LinkSession,
     MaxCurrentAction,
+    PreferenceField,
+    PushDelivery,
+    SmartChargingStatus,
+    SocUnit,
     UserInfo,
     Vehicle,
+    WebhookTestResult,
 )
 
 
@@ -84,4 +94,89 @@ class Provider(Protocol):
         self, kind: DeviceKind, device_id: str, max_current_a: float
     ) -> MaxCurrentAction:
         """Change the device's maximum charging current (ampere)."""
+        ...
+
+    # --- smart-charging preferences ----------------------------------------------------
+
+    @property
+    def supported_preference_fields(self) -> frozenset[PreferenceField]:
+        """Preference fields the provider honours natively (empty: no preferences)."""
+        ...
+
+    @property
+    def supported_charging_behaviors(self) -> frozenset[ChargingBehavior]:
+        """Charging behaviours the provider can be set to."""
+        ...
+
+    @property
+    def supported_minimal_soc_units(self) -> frozenset[SocUnit]:
+        """Units the provider takes a minimal state of charge in."""
+        ...
+
+    async def async_get_charging_preferences(self, vehicle_id: str) -> ChargingPreferences:
+        """Read the vehicle's preferences from the provider."""
+        ...
+
+    async def async_set_charging_preferences(
+        self, vehicle_id: str, update: ChargingPreferencesUpdate
+    ) -> ChargingPreferences:
+        """Change the given fields only; return the preferences as the provider now has them."""
+        ...
+
+    async def async_get_smart_charging_status(self, vehicle_id: str) -> SmartChargingStatus:
+        """Read what smart charging is doing for the vehicle now (one request)."""
+        ...
+
+    # --- charging locations ------------------------------------------------------------
+
+    async def async_list_locations(self) -> list[ChargingLocation]:
+        """Every charging location of the account, all pages."""
+        ...
+
+    async def async_create_location(
+        self, name: str, latitude: float, longitude: float, timezone: str
+    ) -> ChargingLocation:
+        """Create a charging location (``timezone`` is an IANA name)."""
+        ...
+
+    async def async_update_location(
+        self,
+        location_id: str,
+        *,
+        name: str | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+        timezone: str | None = None,
+    ) -> ChargingLocation:
+        """Change the given fields of a charging location."""
+        ...
+
+    async def async_delete_location(self, location_id: str) -> ChargingLocation:
+        """Delete a charging location; return it as it was."""
+        ...
+
+    async def async_set_charger_location(self, charger_id: str, location_id: str | None) -> Charger:
+        """Tie a charger to a charging location (``None`` unties it); return the charger."""
+        ...
+
+    # --- push ----------------------------------------------------------------------------
+
+    async def async_create_push_subscription(self, url: str, secret: str) -> str:
+        """Have the provider push every event to ``url``, signed with ``secret``; return its id."""
+        ...
+
+    async def async_test_push_subscription(self, subscription_id: str) -> WebhookTestResult:
+        """Have the provider send a test event now (also reactivates a disabled subscription)."""
+        ...
+
+    async def async_delete_push_subscription(self, subscription_id: str) -> None:
+        """Stop the provider pushing to the subscription (``NotFoundError`` if already gone)."""
+        ...
+
+    def verify_push_delivery(self, secret: str, body: bytes, headers: Mapping[str, str]) -> None:
+        """Raise ``InvalidSignatureError`` unless the raw body is signed with ``secret``."""
+        ...
+
+    def parse_push_delivery(self, body: bytes, headers: Mapping[str, str]) -> PushDelivery:
+        """Parse a verified delivery; raise ``InvalidResponseError`` if it is unreadable."""
         ...

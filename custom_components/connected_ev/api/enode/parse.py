@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from ..errors import InvalidResponseError
@@ -25,8 +25,10 @@ from ..models import (
     ChargeAction,
     Charger,
     ChargerChargeState,
+    ChargingBehavior,
     ChargingCommand,
     ChargingLocation,
+    ChargingPreferences,
     DeviceInformation,
     DeviceKind,
     GeoPosition,
@@ -35,6 +37,7 @@ from ..models import (
     LinkedVendor,
     LinkSession,
     MaxCurrentAction,
+    MinimalSoc,
     Odometer,
     Page,
     PowerDeliveryState,
@@ -43,6 +46,7 @@ from ..models import (
     SmartChargingState,
     SmartChargingStatus,
     SmartOverride,
+    SocUnit,
     UserInfo,
     Vehicle,
     VehicleChargeState,
@@ -196,6 +200,7 @@ def parse_vehicle(data: object) -> Vehicle:
     charge = _sub_object(obj.get("chargeState"))
     odometer = obj.get("odometer")
     location = obj.get("location")
+    policy = _optional(parse_smart_charging_policy, obj.get("smartChargingPolicy"))
     return Vehicle(
         id=_required_id(obj, "id", "vehicle"),
         user_id=_required_id(obj, "userId", "vehicle"),
@@ -219,9 +224,8 @@ def parse_vehicle(data: object) -> Vehicle:
             last_updated=parse_timestamp(charge.get("lastUpdated")),
         ),
         capabilities=_capabilities(obj.get("capabilities")),
-        smart_charging_policy=_optional(
-            parse_smart_charging_policy, obj.get("smartChargingPolicy")
-        ),
+        smart_charging_policy=policy,
+        charging_preferences=None if policy is None else preferences_from_policy(policy),
         odometer=(
             Odometer(
                 distance_km=_number(odometer.get("distance")),
@@ -389,6 +393,23 @@ def parse_smart_charging_policy(data: object) -> SmartChargingPolicy:
         is_enabled=_required_bool(obj, "isEnabled", "smart charging policy"),
         deadline=_non_empty_str(obj.get("deadline")),
         minimum_charge_limit=0.0 if minimum is None else minimum,
+    )
+
+
+def preferences_from_policy(policy: SmartChargingPolicy) -> ChargingPreferences:
+    """Map Enode's policy to the shared preferences (percent minimum, one daily deadline).
+
+    ``24:00`` is the same moment as the next ``00:00``, so it reads as midnight.
+    """
+    ready_time: time | None = None
+    if policy.deadline is not None:
+        hour, _, minute = policy.deadline.partition(":")
+        if hour.isdigit() and minute.isdigit() and int(hour) <= 24 and int(minute) < 60:
+            ready_time = time(int(hour) % 24, int(minute))
+    return ChargingPreferences(
+        behavior=ChargingBehavior.AT_LOCATION if policy.is_enabled else ChargingBehavior.OFF,
+        minimal_soc=MinimalSoc(policy.minimum_charge_limit, SocUnit.PERCENT),
+        ready_time=ready_time,
     )
 
 

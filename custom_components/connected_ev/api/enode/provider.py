@@ -2,24 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
-from ..errors import InvalidRequestError, InvalidResponseError, NotFoundError
+from ..errors import (
+    InvalidRequestError,
+    InvalidResponseError,
+    NotCapableError,
+    NotFoundError,
+)
 from ..models import (
     ChargeAction,
     Charger,
+    ChargingBehavior,
     ChargingCommand,
+    ChargingLocation,
+    ChargingPreferences,
+    ChargingPreferencesUpdate,
     DeviceKind,
     LinkSession,
     MaxCurrentAction,
+    PreferenceField,
+    PushDelivery,
+    SmartChargingStatus,
+    SocUnit,
     UserInfo,
     Vehicle,
+    WebhookTestResult,
 )
 from ..provider import Provider, ProviderFeature
 from .client import EnodeClient
+from .parse import preferences_from_policy
+from .webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, parse_delivery, verify_signature
 
 ENODE_FEATURES: Final = frozenset(ProviderFeature)
 """Enode links, controls, smart-charges, knows locations and pushes: everything."""
+
+ENODE_PREFERENCE_FIELDS: Final = frozenset(
+    {PreferenceField.CHARGING_BEHAVIOR, PreferenceField.MINIMAL_SOC, PreferenceField.READY_TIME}
+)
+"""The smart-charging policy (2024-10-01) has isEnabled, one daily deadline and a minimum
+in percent; it has no write for the charge limit, capacity, price area or location list."""
+
+ENODE_BEHAVIORS: Final = frozenset({ChargingBehavior.OFF, ChargingBehavior.AT_LOCATION})
+"""Enode only smart-charges at charging locations."""
 
 
 class EnodeProvider:
@@ -112,6 +138,121 @@ class EnodeProvider:
         if kind is DeviceKind.CHARGER:
             return await self._client.async_set_charger_max_current(device_id, max_current_a)
         raise InvalidRequestError("kind must be vehicle or charger")
+
+    # --- smart-charging preferences: the smart-charging policy ---------------------------
+
+    @property
+    def supported_preference_fields(self) -> frozenset[PreferenceField]:
+        """Behaviour, minimum SoC and the daily deadline."""
+        return ENODE_PREFERENCE_FIELDS
+
+    @property
+    def supported_charging_behaviors(self) -> frozenset[ChargingBehavior]:
+        """Off, or smart charging at charging locations."""
+        return ENODE_BEHAVIORS
+
+    @property
+    def supported_minimal_soc_units(self) -> frozenset[SocUnit]:
+        """``minimumChargeLimit`` is a percentage."""
+        return frozenset({SocUnit.PERCENT})
+
+    async def async_get_charging_preferences(self, vehicle_id: str) -> ChargingPreferences:
+        """Read the smart-charging policy."""
+        policy = await self._client.async_get_smart_charging_policy(vehicle_id)
+        return preferences_from_policy(policy)
+
+    async def async_set_charging_preferences(
+        self, vehicle_id: str, update: ChargingPreferencesUpdate
+    ) -> ChargingPreferences:
+        """Send the given fields as one partial policy PUT; refuse what the policy lacks."""
+        if unsupported := update.fields - ENODE_PREFERENCE_FIELDS:
+            raise NotCapableError("Unsupported preference", detail=", ".join(sorted(unsupported)))
+        is_enabled: bool | None = None
+        if update.behavior is not None:
+            if update.behavior not in ENODE_BEHAVIORS:
+                raise NotCapableError("Unsupported behaviour", detail=update.behavior.value)
+            is_enabled = update.behavior is ChargingBehavior.AT_LOCATION
+        minimum: float | None = None
+        if update.minimal_soc is not None:
+            if update.minimal_soc.unit is not SocUnit.PERCENT:
+                raise NotCapableError("Unsupported unit", detail=update.minimal_soc.unit.value)
+            minimum = update.minimal_soc.value
+        if is_enabled is None and minimum is None and update.ready_time is None:
+            return await self.async_get_charging_preferences(vehicle_id)
+        if update.ready_time is not None:
+            policy = await self._client.async_update_smart_charging_policy(
+                vehicle_id,
+                is_enabled=is_enabled,
+                deadline=update.ready_time.strftime("%H:%M"),
+                minimum_charge_limit=minimum,
+            )
+        else:
+            policy = await self._client.async_update_smart_charging_policy(
+                vehicle_id, is_enabled=is_enabled, minimum_charge_limit=minimum
+            )
+        return preferences_from_policy(policy)
+
+    async def async_get_smart_charging_status(self, vehicle_id: str) -> SmartChargingStatus:
+        """Read the smart-charging status (with its plan)."""
+        return await self._client.async_get_smart_charging_status(vehicle_id)
+
+    # --- charging locations --------------------------------------------------------------
+
+    async def async_list_locations(self) -> list[ChargingLocation]:
+        """List the user's locations, all pages."""
+        return await self._client.async_list_locations(self._user_id)
+
+    async def async_create_location(
+        self, name: str, latitude: float, longitude: float, timezone: str
+    ) -> ChargingLocation:
+        """Create a location of the user."""
+        return await self._client.async_create_location(
+            self._user_id, name=name, latitude=latitude, longitude=longitude, timezone=timezone
+        )
+
+    async def async_update_location(
+        self,
+        location_id: str,
+        *,
+        name: str | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+        timezone: str | None = None,
+    ) -> ChargingLocation:
+        """Change some fields of a location."""
+        return await self._client.async_update_location(
+            location_id, name=name, latitude=latitude, longitude=longitude, timezone=timezone
+        )
+
+    async def async_delete_location(self, location_id: str) -> ChargingLocation:
+        """Delete a location."""
+        return await self._client.async_delete_location(location_id)
+
+    async def async_set_charger_location(self, charger_id: str, location_id: str | None) -> Charger:
+        """Tie the charger to a location (``PUT /chargers/{id}``)."""
+        return await self._client.async_set_charger_location(charger_id, location_id)
+
+    # --- push: Enode webhooks ------------------------------------------------------------
+
+    async def async_create_push_subscription(self, url: str, secret: str) -> str:
+        """Create a webhook for every event (Enode webhooks are per client, not per user)."""
+        return (await self._client.async_create_webhook(url, secret)).id
+
+    async def async_test_push_subscription(self, subscription_id: str) -> WebhookTestResult:
+        """Send ``enode:webhook:test``; success also reactivates an inactive webhook."""
+        return await self._client.async_test_webhook(subscription_id)
+
+    async def async_delete_push_subscription(self, subscription_id: str) -> None:
+        """Delete the webhook."""
+        await self._client.async_delete_webhook(subscription_id)
+
+    def verify_push_delivery(self, secret: str, body: bytes, headers: Mapping[str, str]) -> None:
+        """Check ``x-enode-signature`` (HMAC-SHA1 of the raw body)."""
+        verify_signature(secret, body, headers.get(SIGNATURE_HEADER))
+
+    def parse_push_delivery(self, body: bytes, headers: Mapping[str, str]) -> PushDelivery:
+        """Parse the event array; ``x-enode-delivery`` is the id to de-duplicate by."""
+        return parse_delivery(body, headers.get(DELIVERY_HEADER))
 
 
 if TYPE_CHECKING:

@@ -1,0 +1,115 @@
+"""Options: polling intervals, manual-only polling and push.
+
+Turning push on subscribes and tests it right here, so a Home Assistant the provider cannot
+reach is reported on the form instead of silently falling back to polling. Saving reloads
+the entry, which applies the intervals and starts (or stops) receiving.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import probatio as vol
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+)
+
+from .options import (
+    CONF_CHARGING_INTERVAL,
+    CONF_IDLE_INTERVAL,
+    CONF_MANUAL_ONLY,
+    CONF_PUSH,
+    CONF_PUSH_INTERVAL,
+    DATA_PUSH,
+    INTERVAL_BOUNDS,
+    PollingPolicy,
+)
+from .push import PushRegistration, PushSetupError
+
+
+def _schema() -> vol.Schema:
+    fields: dict[Any, Any] = {
+        vol.Required(CONF_PUSH): BooleanSelector(),
+        vol.Required(CONF_MANUAL_ONLY): BooleanSelector(),
+    }
+    for key, (low, high) in INTERVAL_BOUNDS.items():
+        fields[vol.Required(key)] = vol.All(
+            NumberSelector(
+                NumberSelectorConfig(
+                    min=low,
+                    max=high,
+                    step=1,
+                    mode=NumberSelectorMode.BOX,
+                    unit_of_measurement="min",
+                )
+            ),
+            vol.Coerce(int),
+        )
+    return vol.Schema(fields)
+
+
+class ConnectedEVOptionsFlow(OptionsFlowWithReload):
+    """Set the polling policy and turn push on or off."""
+
+    def __init__(self) -> None:
+        self._options: dict[str, Any] = {}
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the options; on submit, subscribe or unsubscribe push if that changed."""
+        errors: dict[str, str] = {}
+        placeholders = {"reason": ""}
+        if user_input is not None:
+            self._options = user_input
+            try:
+                enabled = await self._async_apply_push(bool(user_input[CONF_PUSH]))
+            except PushSetupError as err:
+                errors["base"] = err.key
+                placeholders["reason"] = err.reason
+            else:
+                if enabled:
+                    return await self.async_step_push_enabled()
+                return self.async_create_entry(data=user_input)
+        policy = PollingPolicy.from_options(self.config_entry.options)
+        current = {
+            CONF_PUSH: policy.push,
+            CONF_MANUAL_ONLY: policy.manual_only,
+            CONF_CHARGING_INTERVAL: int(policy.charging_interval.total_seconds() // 60),
+            CONF_IDLE_INTERVAL: int(policy.idle_interval.total_seconds() // 60),
+            CONF_PUSH_INTERVAL: int(policy.push_interval.total_seconds() // 60),
+        }
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(_schema(), user_input or current),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_push_enabled(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Tell that the provider's test event arrived, then save."""
+        if user_input is None:
+            return self.async_show_form(step_id="push_enabled")
+        return self.async_create_entry(data=self._options)
+
+    async def _async_apply_push(self, wanted: bool) -> bool:
+        """Subscribe or unsubscribe; return whether push was newly enabled."""
+        entry = self.config_entry
+        if wanted == (PushRegistration.from_data(entry.data) is not None):
+            return False
+        if entry.state is not ConfigEntryState.LOADED:
+            raise PushSetupError("not_loaded")
+        push = entry.runtime_data.push
+        if not push.supported:
+            raise PushSetupError("not_supported")
+        data = {key: value for key, value in entry.data.items() if key != DATA_PUSH}
+        if wanted:
+            data[DATA_PUSH] = (await push.async_enable()).as_dict()
+        else:
+            await push.async_disable()
+        self.hass.config_entries.async_update_entry(entry, data=data)
+        return wanted

@@ -1,0 +1,303 @@
+"""Benchmark: provider requests, refresh cost, push latency and charging confirmation.
+
+Runs the sandbox and a real Home Assistant (the test harness's ``async_test_home_assistant``)
+in one process, on loopback only. Not a test: it prints a table. Run through ``scripts/bench``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+from aiohttp.test_utils import TestServer  # noqa: E402
+from homeassistant import loader  # noqa: E402
+from homeassistant.components.application_credentials import (  # noqa: E402
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.core import HomeAssistant  # noqa: E402
+from homeassistant.helpers import entity_registry as er  # noqa: E402
+from homeassistant.setup import async_setup_component  # noqa: E402
+from pytest_homeassistant_custom_component.common import (  # noqa: E402
+    MockConfigEntry,
+    async_test_home_assistant,
+)
+
+from custom_components.connected_ev.api.models import ActionState  # noqa: E402
+from custom_components.connected_ev.const import DOMAIN  # noqa: E402
+from sandbox.server import SandboxServer  # noqa: E402
+
+SIZES = (1, 10, 100)
+REFRESH_SAMPLES = 7
+LATENCY_CHANGES = 50
+SWITCH_TRIALS_PUSH = 5
+SWITCH_TRIALS_POLL = 2
+ACTION_DELAY = 1.0
+OPTIONS = {"manual_only": False, "charging_interval": 2, "idle_interval": 7, "push_interval": 60}
+
+# The day profile: 2 h charging (2-minute polls), 22 h idle (7-minute polls).
+POLLS_ADAPTIVE = 2 * 60 / 2 + 22 * 60 / 7
+POLLS_PUSH = 24 * 60 / 60
+POLLS_FIXED_5 = 24 * 60 / 5
+
+
+async def _admin(server: SandboxServer, method: str, route: str, **body: Any) -> Any:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, f"{server.url}/_sandbox{route}", json=body or None) as response,
+    ):
+        text = await response.text()
+        if response.status >= 300:
+            raise RuntimeError(f"{method} {route}: {response.status} {text}")
+        return await response.json() if text else None
+
+
+async def _requests(server: SandboxServer) -> int:
+    counts = await _admin(server, "GET", "/requests")
+    return int(counts["total"])
+
+
+async def _wait_for(check: Callable[[], bool], limit: float = 15.0) -> float:
+    """Wait (bounded) until ``check`` holds; return the seconds it took."""
+    start = time.perf_counter()
+    while not check():
+        if time.perf_counter() - start > limit:
+            raise TimeoutError("condition not reached")
+        await asyncio.sleep(0.002)
+    return time.perf_counter() - start
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def _setup_entry(hass: HomeAssistant, server: SandboxServer, user_id: str) -> Any:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=user_id,
+        unique_id=user_id,
+        data={
+            "provider": "enode",
+            "environment": "custom",
+            "base_url": server.url,
+            "user_id": user_id,
+            "auth_implementation": DOMAIN,
+        },
+        options={**OPTIONS, "push": False},
+    )
+    entry.add_to_hass(hass)
+    start = time.perf_counter()
+    if not await hass.config_entries.async_setup(entry.entry_id):
+        raise RuntimeError("setup failed")
+    await hass.async_block_till_done()
+    return entry, time.perf_counter() - start
+
+
+async def _enable_push(hass: HomeAssistant, entry: Any) -> None:
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    flow = await hass.config_entries.options.async_configure(
+        flow["flow_id"], {**OPTIONS, "push": True}
+    )
+    if flow.get("step_id") != "push_enabled":
+        raise RuntimeError(f"push not enabled: {flow.get('errors')}")
+    await hass.config_entries.options.async_configure(flow["flow_id"], {})
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def _measure_refresh(server: SandboxServer, entry: Any) -> dict[str, float]:
+    coordinator = entry.runtime_data.coordinator
+    walls: list[float] = []
+    cpus: list[float] = []
+    requests: list[int] = []
+    for _ in range(REFRESH_SAMPLES):
+        await _admin(server, "DELETE", "/requests")
+        wall, cpu = time.perf_counter(), time.process_time()
+        await coordinator.async_refresh()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+        requests.append(await _requests(server))
+    return {
+        "requests": statistics.median(requests),
+        "wall_ms": statistics.median(walls) * 1000,
+        "cpu_ms": statistics.median(cpus) * 1000,
+    }
+
+
+async def _push_latency(
+    hass: HomeAssistant, server: SandboxServer, entity_id: str, vehicle_id: str
+) -> list[float]:
+    latencies: list[float] = []
+    for i in range(LATENCY_CHANGES):
+        level = 20 + i % 60
+        start = time.perf_counter()
+        await _admin(server, "PATCH", f"/vehicles/{vehicle_id}", batteryLevel=level)
+
+        def updated(level: int = level) -> bool:
+            state = hass.states.get(entity_id)
+            return (
+                state is not None
+                and state.state not in ("unknown", "unavailable")
+                and (float(state.state) == level)
+            )
+
+        await _wait_for(updated)
+        latencies.append(time.perf_counter() - start)
+    return latencies
+
+
+async def _switch_times(
+    hass: HomeAssistant, entry: Any, entity_id: str, vehicle_id: str, trials: int
+) -> list[float]:
+    coordinator = entry.runtime_data.coordinator
+    times: list[float] = []
+    for trial in range(trials):
+        service = "turn_on" if trial % 2 == 0 else "turn_off"
+        start = time.perf_counter()
+        await hass.services.async_call("switch", service, {"entity_id": entity_id}, blocking=True)
+
+        def confirmed() -> bool:
+            action = coordinator.pending_action(vehicle_id)
+            return action is None or action.state is ActionState.CONFIRMED
+
+        await _wait_for(confirmed, limit=30)
+        times.append(time.perf_counter() - start)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        await _wait_for(lambda: coordinator.pending_action(vehicle_id) is None, limit=30)
+    return times
+
+
+def _entity(hass: HomeAssistant, domain: str, device_id: str, key: str) -> str:
+    entity_id = er.async_get(hass).async_get_entity_id(domain, DOMAIN, f"{device_id}_{key}")
+    if entity_id is None:
+        raise RuntimeError(f"no {domain} {key}")
+    return entity_id
+
+
+async def main() -> None:
+    """Run every measurement and print the table."""
+    rows: dict[int, dict[str, float]] = {}
+    async with (
+        SandboxServer(action_delay=ACTION_DELAY) as server,
+        async_test_home_assistant() as hass,
+    ):
+        hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+        await async_setup_component(hass, "application_credentials", {})
+        await async_setup_component(hass, "http", {})
+        await async_import_client_credential(
+            hass, DOMAIN, ClientCredential(server.client_id, server.client_secret), DOMAIN
+        )
+        entries: dict[int, Any] = {}
+        devices: dict[int, tuple[str, str]] = {}
+        for size in SIZES:
+            user = f"bench-{size}"
+            seeded = await _admin(
+                server, "POST", f"/users/{user}/seed", vehicles=size, chargers=size
+            )
+            devices[size] = (seeded["vehicleIds"][0], seeded["chargerIds"][0])
+            entries[size], setup = await _setup_entry(hass, server, user)
+            rows[size] = {"setup_ms": setup * 1000}
+        poll_user = "bench-poll"
+        seeded = await _admin(server, "POST", f"/users/{poll_user}/seed", vehicles=1, chargers=1)
+        poll_devices = (seeded["vehicleIds"][0], seeded["chargerIds"][0])
+        poll_entry, _ = await _setup_entry(hass, server, poll_user)
+
+        # Every route is registered: start Home Assistant's HTTP server on loopback.
+        http = TestServer(hass.http.app, host="127.0.0.1")  # type: ignore[union-attr]
+        await http.start_server()
+        hass.config.external_url = f"http://127.0.0.1:{http.port}"
+        try:
+            for size in SIZES:
+                rows[size] |= await _measure_refresh(server, entries[size])
+            for size in SIZES:
+                await _enable_push(hass, entries[size])
+
+            vehicle_id, charger_id = devices[1]
+            battery = _entity(hass, "sensor", vehicle_id, "battery_level")
+            latencies = await _push_latency(hass, server, battery, vehicle_id)
+
+            await _admin(server, "POST", f"/vehicles/{vehicle_id}/plug", chargerId=charger_id)
+            await entries[1].runtime_data.coordinator.async_refresh()
+            switch = _entity(hass, "switch", vehicle_id, "charging")
+            push_switch = await _switch_times(
+                hass, entries[1], switch, vehicle_id, SWITCH_TRIALS_PUSH
+            )
+
+            vehicle_id, charger_id = poll_devices
+            await _admin(server, "POST", f"/vehicles/{vehicle_id}/plug", chargerId=charger_id)
+            await poll_entry.runtime_data.coordinator.async_refresh()
+            switch = _entity(hass, "switch", vehicle_id, "charging")
+            poll_switch = await _switch_times(
+                hass, poll_entry, switch, vehicle_id, SWITCH_TRIALS_POLL
+            )
+        finally:
+            for entry in [*entries.values(), poll_entry]:
+                with contextlib.suppress(Exception):
+                    await hass.config_entries.async_unload(entry.entry_id)
+            await http.close()
+            await hass.async_stop(force=True)
+
+    _print(rows, latencies, push_switch, poll_switch)
+
+
+def _print(
+    rows: dict[int, dict[str, float]],
+    latencies: list[float],
+    push_switch: list[float],
+    poll_switch: list[float],
+) -> None:
+    print("\nProvider requests (sandbox /_sandbox/requests), refresh cost, setup time")
+    print(
+        "| N (vehicles + chargers each) | requests/refresh | requests/day adaptive (push off)"
+        " | requests/day push on (60-min safety poll) | requests/day fixed 5-min poll"
+        " | fixed / push on | refresh wall ms (median) | refresh CPU ms (median)"
+        " | entry setup ms |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for size, row in rows.items():
+        per = row["requests"]
+        adaptive, push, fixed = per * POLLS_ADAPTIVE, per * POLLS_PUSH, per * POLLS_FIXED_5
+        print(
+            f"| {size} + {size} | {per:.0f} | {adaptive:.0f} | {push:.0f} | {fixed:.0f}"
+            f" | {fixed / push:.1f}x | {row['wall_ms']:.1f} | {row['cpu_ms']:.1f}"
+            f" | {row['setup_ms']:.0f} |"
+        )
+    print(
+        f"\nrequests/day = requests/refresh x polls/day; polls/day: adaptive = 2h x 60/2 +"
+        f" 22h x 60/7 = {POLLS_ADAPTIVE:.1f}, push on = 24h x 60/60 = {POLLS_PUSH:.0f},"
+        f" fixed = 24h x 60/5 = {POLLS_FIXED_5:.0f} (push on: + 1 test request per setup)."
+    )
+    ms = [value * 1000 for value in latencies]
+    print("\nLatency, change at the provider (admin PATCH batteryLevel) -> new HA state")
+    print("| path | p50 | p95 | max | n |")
+    print("|---|---|---|---|---|")
+    print(
+        f"| push (sandbox change detection tick 0.5 s included) | {_pct(ms, 0.5):.0f} ms"
+        f" | {_pct(ms, 0.95):.0f} ms | {max(ms):.0f} ms | {len(ms)} |"
+    )
+    print("| poll only | 3.5 min avg | - | 7 min idle (2 min charging) | formula |")
+    print(
+        f"\nCharging switch: turn_on/turn_off -> CONFIRMED (sandbox action delay {ACTION_DELAY} s)"
+    )
+    print("| path | median | max | n |")
+    print("|---|---|---|---|")
+    for name, values in (("push", push_switch), ("action poll (5 s)", poll_switch)):
+        print(
+            f"| {name} | {statistics.median(values):.2f} s | {max(values):.2f} s | {len(values)} |"
+        )
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    asyncio.run(main())
+    print(f"\nbench took {time.perf_counter() - started:.0f} s")
