@@ -1,0 +1,128 @@
+"""Hiven's side of the HTTP plumbing: a thin wrapper around ``api.enode.http``.
+
+Sending and ``Retry-After`` parsing are reused from the Enode module; what differs is the
+wording of messages (they name Hiven) and the error body (assumption A5), so error mapping
+lives here. Messages name the operation template and the server's message only: never ids,
+URLs, request bodies, the API key, VINs or coordinates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from ..enode.http import RawResponse, async_send, parse_retry_after
+from ..errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidResponseError,
+    NotCapableError,
+    NotFoundError,
+    ProviderError,
+    ProviderUnavailableError,
+    RateLimitedError,
+)
+
+__all__ = ["ErrorBody", "RawResponse", "async_request", "decode_json", "error_for_status"]
+
+MAX_MESSAGE_LENGTH = 300
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorBody:
+    """The readable parts of an error body (``{"statusCode", "message", "error"}``)."""
+
+    message: str | None = None
+    error: str | None = None
+
+
+async def async_request(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: URL,
+    *,
+    operation: str,
+    client_timeout: aiohttp.ClientTimeout,
+    headers: Mapping[str, str],
+    json_body: Any = None,
+) -> RawResponse:
+    """Send one request; transport failures become ``ProviderUnavailableError`` (Hiven's)."""
+    try:
+        return await async_send(
+            session,
+            method,
+            url,
+            operation=operation,
+            client_timeout=client_timeout,
+            headers=headers,
+            json_body=json_body,
+        )
+    except ProviderUnavailableError as err:
+        # The shared helper words its messages for Enode; keep only the failure's kind.
+        cause = err.__cause__
+        reason = (
+            "timed out" if isinstance(cause, TimeoutError) else f"failed: {type(cause).__name__}"
+        )
+        raise ProviderUnavailableError(f"Hiven {operation} {reason}") from cause
+
+
+def decode_json(response: RawResponse, operation: str) -> Any:
+    """Decode a successful response's JSON; anything else is an invalid response."""
+    try:
+        return json.loads(response.body)
+    except ValueError as err:  # JSONDecodeError and UnicodeDecodeError
+        raise InvalidResponseError(
+            f"Hiven {operation} returned a body that is not JSON", status=response.status
+        ) from err
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_MESSAGE_LENGTH else text[: MAX_MESSAGE_LENGTH - 1] + "…"
+
+
+def parse_error_body(body: bytes) -> ErrorBody:
+    """Read ``message`` (a string or a list of strings) and ``error``; tolerate anything."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return ErrorBody()
+    if not isinstance(document, dict):
+        return ErrorBody()
+    raw_message = document.get("message")
+    if isinstance(raw_message, list):
+        parts = [part for part in raw_message if isinstance(part, str) and part]
+        raw_message = "; ".join(parts)
+    message = _clip(raw_message) if isinstance(raw_message, str) and raw_message else None
+    raw_error = document.get("error")
+    error = _clip(raw_error) if isinstance(raw_error, str) and raw_error else None
+    return ErrorBody(message=message, error=error)
+
+
+def error_for_status(response: RawResponse, operation: str) -> ProviderError:
+    """Build the typed error of a non-2xx response."""
+    status = response.status
+    body = parse_error_body(response.body)
+    message = f"Hiven {operation} failed with HTTP {status}"
+    if body.message:
+        message += f": {body.message}"
+    common: dict[str, Any] = {"status": status, "problem_type": body.error, "detail": body.message}
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    if status in (401, 403):
+        return AuthenticationError(message, **common)
+    if status in (404, 410):
+        return NotFoundError(message, **common)
+    if status == 409:
+        return ConflictError(message, **common)
+    if status == 429:
+        return RateLimitedError(message, retry_after=retry_after, **common)
+    if status == 408 or status >= 500:
+        return ProviderUnavailableError(message, retry_after=retry_after, **common)
+    if 400 <= status < 500:
+        return NotCapableError(message, **common)
+    return InvalidResponseError(message, **common)
