@@ -1,0 +1,131 @@
+"""Prepare the development Home Assistant: onboard it and store the sandbox credentials.
+
+Run by scripts/develop once Home Assistant answers. Idempotent: an instance that is
+already onboarded is left alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+import aiohttp
+
+WAIT_SECONDS = 180
+
+
+async def _wait_until_up(session: aiohttp.ClientSession, base: str) -> list[dict[str, object]]:
+    """Wait (bounded) until Home Assistant answers; return its onboarding steps."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_SECONDS
+    while True:
+        try:
+            async with session.get(f"{base}/api/onboarding") as response:
+                if response.status == 200:
+                    steps: list[dict[str, object]] = await response.json()
+                    return steps
+        except aiohttp.ClientError:
+            pass
+        if loop.time() > deadline:
+            raise TimeoutError(f"Home Assistant did not answer at {base}")
+        await asyncio.sleep(1)
+
+
+async def _onboard(session: aiohttp.ClientSession, base: str, username: str, password: str) -> str:
+    """Create the owner and finish onboarding; return an access token."""
+    client_id = f"{base}/"
+    async with session.post(
+        f"{base}/api/onboarding/users",
+        json={
+            "client_id": client_id,
+            "name": "Demo",
+            "username": username,
+            "password": password,
+            "language": "en",
+        },
+    ) as response:
+        response.raise_for_status()
+        auth_code = (await response.json())["auth_code"]
+    async with session.post(
+        f"{base}/auth/token",
+        data={"grant_type": "authorization_code", "code": auth_code, "client_id": client_id},
+    ) as response:
+        response.raise_for_status()
+        token: str = (await response.json())["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for step, body in (
+        ("core_config", {}),
+        ("analytics", {}),
+        ("integration", {"client_id": client_id, "redirect_uri": f"{base}/?auth_callback=1"}),
+    ):
+        async with session.post(
+            f"{base}/api/onboarding/{step}", json=body, headers=headers
+        ) as response:
+            response.raise_for_status()
+    return token
+
+
+async def _wait_for_component(
+    session: aiohttp.ClientSession, base: str, token: str, component: str
+) -> None:
+    """Wait (bounded) until ``component`` is set up: onboarding answers before all are."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_SECONDS
+    headers = {"Authorization": f"Bearer {token}"}
+    while True:
+        async with session.get(f"{base}/api/config", headers=headers) as response:
+            if response.status == 200 and component in (await response.json())["components"]:
+                return
+        if loop.time() > deadline:
+            raise TimeoutError(f"{component} was not set up")
+        await asyncio.sleep(1)
+
+
+async def _store_credentials(
+    session: aiohttp.ClientSession, base: str, token: str, client_id: str, client_secret: str
+) -> None:
+    """Add the sandbox's client id/secret as application credentials of connected_ev."""
+    await _wait_for_component(session, base, token, "application_credentials")
+    async with session.ws_connect(f"{base}/api/websocket") as ws:
+        await ws.receive_json()  # auth_required
+        await ws.send_json({"type": "auth", "access_token": token})
+        if (await ws.receive_json()).get("type") != "auth_ok":
+            raise RuntimeError("websocket authentication failed")
+        await ws.send_json(
+            {
+                "id": 1,
+                "type": "application_credentials/create",
+                "domain": "connected_ev",
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "name": "Local Enode sandbox",
+            }
+        )
+        reply = await ws.receive_json()
+        if not reply.get("success"):
+            raise RuntimeError(f"storing the credentials failed: {reply.get('error')}")
+
+
+async def main() -> int:
+    """Onboard and store credentials when the instance is new."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--username", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--client-id", required=True)
+    parser.add_argument("--client-secret", required=True)
+    args = parser.parse_args()
+    async with aiohttp.ClientSession() as session:
+        steps = await _wait_until_up(session, args.url)
+        if all(step.get("done") for step in steps):
+            print("Home Assistant is already set up.")
+            return 0
+        token = await _onboard(session, args.url, args.username, args.password)
+        await _store_credentials(session, args.url, token, args.client_id, args.client_secret)
+        print("Home Assistant onboarded; sandbox credentials stored.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
