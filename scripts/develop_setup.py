@@ -1,7 +1,7 @@
-"""Prepare the development Home Assistant: onboard it and store the sandbox credentials.
+"""Prepare the development Home Assistant: create its owner, store the sandbox credentials.
 
-Run by scripts/develop once Home Assistant answers. Idempotent: an instance that is
-already onboarded is left alone.
+Run by scripts/develop once Home Assistant answers. Idempotent: an instance that already
+has its owner is left alone.
 """
 
 from __future__ import annotations
@@ -13,18 +13,25 @@ import sys
 import aiohttp
 
 WAIT_SECONDS = 180
+NEEDS_RESTART = 10
 
 
-async def _wait_until_up(session: aiohttp.ClientSession, base: str) -> list[dict[str, object]]:
-    """Wait (bounded) until Home Assistant answers; return its onboarding steps."""
+async def _wait_until_up(session: aiohttp.ClientSession, base: str) -> bool:
+    """Wait (bounded) until Home Assistant answers; return whether it has its owner.
+
+    The onboarding view answers with its steps while onboarding runs and is gone (404)
+    once it is finished.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT_SECONDS
     while True:
         try:
             async with session.get(f"{base}/api/onboarding") as response:
+                if response.status == 404:
+                    return True
                 if response.status == 200:
                     steps: list[dict[str, object]] = await response.json()
-                    return steps
+                    return any(step.get("step") == "user" and step.get("done") for step in steps)
         except aiohttp.ClientError:
             pass
         if loop.time() > deadline:
@@ -32,8 +39,15 @@ async def _wait_until_up(session: aiohttp.ClientSession, base: str) -> list[dict
         await asyncio.sleep(1)
 
 
-async def _onboard(session: aiohttp.ClientSession, base: str, username: str, password: str) -> str:
-    """Create the owner and finish onboarding; return an access token."""
+async def _create_owner(
+    session: aiohttp.ClientSession, base: str, username: str, password: str
+) -> str:
+    """Create the owner account (the first onboarding step); return an access token.
+
+    Only this step goes through the API: the later ones create default integrations
+    (weather, text-to-speech, ...) that need the internet; scripts/develop marks them done
+    in storage instead.
+    """
     client_id = f"{base}/"
     async with session.post(
         f"{base}/api/onboarding/users",
@@ -53,16 +67,6 @@ async def _onboard(session: aiohttp.ClientSession, base: str, username: str, pas
     ) as response:
         response.raise_for_status()
         token: str = (await response.json())["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    for step, body in (
-        ("core_config", {}),
-        ("analytics", {}),
-        ("integration", {"client_id": client_id, "redirect_uri": f"{base}/?auth_callback=1"}),
-    ):
-        async with session.post(
-            f"{base}/api/onboarding/{step}", json=body, headers=headers
-        ) as response:
-            response.raise_for_status()
     return token
 
 
@@ -108,7 +112,11 @@ async def _store_credentials(
 
 
 async def main() -> int:
-    """Onboard and store credentials when the instance is new."""
+    """Create the owner and store credentials on a new instance.
+
+    Exit status 0: nothing to do; NEEDS_RESTART: the owner was created and onboarding must
+    be marked done in storage while Home Assistant is stopped.
+    """
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", required=True)
     parser.add_argument("--username", required=True)
@@ -117,14 +125,12 @@ async def main() -> int:
     parser.add_argument("--client-secret", required=True)
     args = parser.parse_args()
     async with aiohttp.ClientSession() as session:
-        steps = await _wait_until_up(session, args.url)
-        if all(step.get("done") for step in steps):
-            print("Home Assistant is already set up.")
+        if await _wait_until_up(session, args.url):
             return 0
-        token = await _onboard(session, args.url, args.username, args.password)
+        token = await _create_owner(session, args.url, args.username, args.password)
         await _store_credentials(session, args.url, token, args.client_id, args.client_secret)
-        print("Home Assistant onboarded; sandbox credentials stored.")
-    return 0
+    print("Owner created and sandbox credentials stored.")
+    return NEEDS_RESTART
 
 
 if __name__ == "__main__":

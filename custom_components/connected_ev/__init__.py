@@ -14,7 +14,7 @@ from .const import DOMAIN
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator, ConnectedEVRuntimeData
 from .options import PollingPolicy
 from .preferences import PreferencesManager, async_remove_store
-from .providers import create_provider
+from .providers import create_provider, uses_application_credentials
 from .push import PushManager, async_remove_push
 from .services import async_setup_services
 
@@ -24,6 +24,7 @@ PLATFORMS = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.DEVICE_TRACKER,
+    Platform.EVENT,
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,
@@ -44,22 +45,24 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry) 
     The first refresh doubles as the connection test: rejected credentials start reauth
     (ConfigEntryAuthFailed), an unreachable or rate-limiting provider retries later.
     """
-    try:
-        implementation = await config_entry_oauth2_flow.async_get_config_entry_implementation(
-            hass, entry
-        )
-    except config_entry_oauth2_flow.ImplementationUnavailableError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="credentials_unavailable"
-        ) from err
-    if not isinstance(implementation, config_entry_oauth2_flow.LocalOAuth2Implementation):
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="credentials_unavailable"
-        )
+    client_id: str | None = None
+    client_secret: str | None = None
+    if uses_application_credentials(entry.data):
+        try:
+            implementation = await config_entry_oauth2_flow.async_get_config_entry_implementation(
+                hass, entry
+            )
+        except config_entry_oauth2_flow.ImplementationUnavailableError as err:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN, translation_key="credentials_unavailable"
+            ) from err
+        if not isinstance(implementation, config_entry_oauth2_flow.LocalOAuth2Implementation):
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN, translation_key="credentials_unavailable"
+            )
+        client_id, client_secret = implementation.client_id, implementation.client_secret
 
-    provider = create_provider(
-        hass, entry.data, implementation.client_id, implementation.client_secret
-    )
+    provider = create_provider(hass, entry.data, client_id, client_secret)
     policy = PollingPolicy.from_options(entry.options)
     coordinator = ConnectedEVCoordinator(
         hass,

@@ -1,11 +1,11 @@
 """Config flow: provider → credentials and environment → link a vehicle → link a charger.
 
-Each provider is its own branch of steps after ``user`` (only Enode today). Linking is an
+Each provider is its own branch of steps after ``user`` (Enode, Hiven). Linking is an
 external step: the browser goes to the provider's link page and comes back through our
 callback view or my.home-assistant.io (see ``link_callback``); the link step advances only
-with the signed single-use state of its current session, then lists the account's devices
-to confirm the link. Linking another device later lives in Reconfigure, next to changing
-credentials.
+with the signed single-use state of its current session. Link-session providers (Enode) are
+then confirmed by listing the account's devices; code providers (Hiven) redeem the code the
+redirect carried. Linking another device later lives in Reconfigure.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from hashlib import sha256
 from typing import Any, Final, cast, override
 from uuid import NAMESPACE_URL, uuid5
@@ -34,6 +34,8 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
     async_get_implementations,
 )
 from homeassistant.helpers.selector import (
+    CountrySelector,
+    CountrySelectorConfig,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -44,28 +46,49 @@ from homeassistant.helpers.selector import (
 )
 from yarl import URL
 
-from .api.errors import AuthenticationError, ProviderUnavailableError, RateLimitedError
-from .api.models import DeviceInformation, DeviceKind
-from .api.provider import Provider
+from .api.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotCapableError,
+    ProviderUnavailableError,
+    RateLimitedError,
+)
+from .api.hiven import AuthorizationMode, HivenManufacturer
+from .api.hiven.const import DEFAULT_COUNTRY_CODE
+from .api.models import Charger, DeviceKind, LinkOptions, Vehicle
+from .api.provider import Provider, ProviderFeature
 from .const import (
+    CONF_API_KEY,
     CONF_AUTH_IMPLEMENTATION,
     CONF_BASE_URL,
+    CONF_COUNTRY,
     CONF_ENVIRONMENT,
+    CONF_MANUFACTURER,
+    CONF_MODE,
     CONF_PROVIDER,
     CONF_USER_ID,
     DOMAIN,
     Environment,
     ProviderName,
 )
+from .coordinator import device_name
 from .link_callback import (
     DATA_LINK_STATES,
+    async_code_link_redirect,
     async_link_redirect_uri,
     async_register_link_callback,
 )
 from .options_flow import ConnectedEVOptionsFlow
-from .providers import create_enode_client, create_provider
+from .providers import create_enode_client, create_provider, uses_application_credentials
 
 _LOGGER = logging.getLogger(__name__)
+
+HIVEN_TITLES: Final = {
+    Environment.PRODUCTION: "Hiven",
+    Environment.CUSTOM: "Hiven (custom)",
+}
+HIVEN_ENVIRONMENTS: Final = (Environment.PRODUCTION, Environment.CUSTOM)
+"""Hiven publishes no sandbox URL; the local sandbox is a custom base URL."""
 
 ENODE_TITLES: Final = {
     Environment.PRODUCTION: "Enode",
@@ -96,6 +119,12 @@ def enode_language(language: str) -> str:
     return _EXACT_LANGUAGES.get(key) or _DEFAULT_REGION.get(key.split("-")[0], FALLBACK_LANGUAGE)
 
 
+def hiven_unique_id(base_url: str | None, user_id: str) -> str:
+    """One entry per Hiven user of one server; hashed like Enode's."""
+    account = f"{base_url or ''}:{user_id}"
+    return f"hiven:{sha256(account.encode()).hexdigest()[:32]}"
+
+
 def enode_unique_id(environment: Environment, base_url: str | None, user_id: str) -> str:
     """One entry per Enode user of one server; hashed so no user id or URL shows in it."""
     account = f"{environment.value}:{base_url or ''}:{user_id}"
@@ -116,6 +145,15 @@ def _normalize_base_url(value: str) -> str | None:
     if url.scheme not in ("http", "https") or not url.host or url.query_string or url.fragment:
         return None
     return str(url).rstrip("/")
+
+
+def _code_error_key(err: Exception) -> str:
+    """Translate a failure to redeem a link code: 409 is a car another user has."""
+    if isinstance(err, ConflictError):
+        return "owned_by_another_user"
+    if isinstance(err, NotCapableError):
+        return "link_refused"
+    return _error_key(err)
 
 
 def _error_key(err: Exception) -> str:
@@ -150,6 +188,10 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
         self._link_url: str | None = None
         self._link_error = ""
         self._linked_vehicles = ""
+        self._link_options = LinkOptions()
+        self._redirect_uri = ""
+        self._link_code = ""
+        self._virtual_key_url = ""
 
     @staticmethod
     @callback
@@ -164,7 +206,10 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Pick the provider; each provider continues in its own steps."""
         provider_steps: dict[ProviderName, Callable[[], Coroutine[Any, Any, ConfigFlowResult]]]
-        provider_steps = {ProviderName.ENODE: self.async_step_enode}
+        provider_steps = {
+            ProviderName.ENODE: self.async_step_enode,
+            ProviderName.HIVEN: self.async_step_hiven,
+        }
         if user_input is not None:
             return await provider_steps[ProviderName(user_input[CONF_PROVIDER])]()
         return self.async_show_form(
@@ -245,6 +290,11 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._link_error = html.escape(message)
                 _LOGGER.debug("Linking a %s ended with %s", kind.value, error)
                 return self.async_external_step_done(next_step_id="link_cancelled")
+            if self._uses_codes:
+                # Never logged: the code is a one-time credential.
+                self._link_code = str(user_input.get("code") or "")
+                self._virtual_key_url = str(user_input.get("virtual_key_url") or "")
+                return self.async_external_step_done(next_step_id="link_code")
             # Also after a cancel through my.home-assistant.io: the listing tells.
             return self.async_external_step_done(next_step_id=f"{kind.value}_linked")
         # The first call, the frontend asking again (reload), or a resume without this
@@ -252,11 +302,17 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
         if self._link_url is None:
             if (provider := await self._async_provider()) is None:
                 return self.async_abort(reason="missing_credentials")
-            redirect_uri = async_link_redirect_uri(self.hass, self.flow_id)
+            language = enode_language(self.hass.config.language)
             try:
-                session = await provider.async_create_link_session(
-                    kind, redirect_uri, enode_language(self.hass.config.language)
-                )
+                if ProviderFeature.LINK_CODE in provider.features:
+                    redirect_uri, state = async_code_link_redirect(self.hass, self.flow_id)
+                    self._redirect_uri = redirect_uri
+                    session = await provider.async_create_link_session(
+                        kind, redirect_uri, language, replace(self._link_options, state=state)
+                    )
+                else:
+                    redirect_uri = async_link_redirect_uri(self.hass, self.flow_id)
+                    session = await provider.async_create_link_session(kind, redirect_uri, language)
             except Exception as err:  # every failure is told to the user
                 return self.async_abort(reason=_error_key(err))
             self._link_url = session.link_url
@@ -287,28 +343,58 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
         # Set before the link session started, which is the only way to get here.
         provider = cast(Provider, self._provider)
         try:
-            if kind is DeviceKind.VEHICLE:
-                names = [
-                    _device_name(v.information, v.vendor)
-                    for v in await provider.async_list_vehicles()
-                ]
-            else:
-                names = [
-                    _device_name(c.information, c.vendor)
-                    for c in await provider.async_list_chargers()
-                ]
+            devices: list[Vehicle] | list[Charger] = (
+                await provider.async_list_vehicles()
+                if kind is DeviceKind.VEHICLE
+                else await provider.async_list_chargers()
+            )
+            names = [device_name(device) for device in devices]
         except Exception as err:  # every failure is told to the user
             return self.async_abort(reason=_error_key(err))
         if not names:
             return self.async_abort(reason="nothing_linked")
+        return await self._async_device_linked(kind, names)
+
+    async def _async_device_linked(self, kind: DeviceKind, names: list[str]) -> ConfigFlowResult:
+        """Reconfigure ends here; setup offers a charger where the provider has chargers."""
         if self.source == SOURCE_RECONFIGURE:
             return self.async_update_reload_and_abort(
                 self._get_reconfigure_entry(), reason="device_linked"
             )
-        if kind is DeviceKind.VEHICLE:
+        provider = cast(Provider, self._provider)
+        if kind is DeviceKind.VEHICLE and ProviderFeature.CHARGERS in provider.features:
             self._linked_vehicles = ", ".join(names)
             return await self.async_step_link_more()
         return await self.async_step_finish()
+
+    async def async_step_link_code(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Redeem the code the authorization page sent back; a Tesla key step may follow."""
+        provider = cast(Provider, self._provider)
+        if not self._link_code:
+            return self.async_abort(reason="nothing_linked")
+        try:
+            result = await provider.async_complete_link(self._link_code, self._redirect_uri)
+        except Exception as err:  # every failure is told to the user
+            return self.async_abort(reason=_code_error_key(err))
+        finally:
+            self._link_code = ""
+        _LOGGER.debug("Linked a vehicle (already linked before: %s)", result.already_linked)
+        if self._virtual_key_url:
+            return await self.async_step_virtual_key()
+        return await self._async_device_linked(DeviceKind.VEHICLE, [])
+
+    async def async_step_virtual_key(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Send the user to the car maker's virtual-key page (Tesla), then go on."""
+        if user_input is None:
+            return self.async_show_form(
+                step_id="virtual_key",
+                description_placeholders={"url": html.escape(self._virtual_key_url)},
+            )
+        return await self._async_device_linked(DeviceKind.VEHICLE, [])
 
     async def async_step_link_more(
         self, user_input: dict[str, Any] | None = None
@@ -322,14 +408,17 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Create the entry: the account, never the devices (they are listed at setup)."""
-        return self.async_create_entry(
-            title=ENODE_TITLES[Environment(self._data[CONF_ENVIRONMENT])], data=self._data
-        )
+        environment = Environment(self._data[CONF_ENVIRONMENT])
+        if self._uses_codes:
+            return self.async_create_entry(title=HIVEN_TITLES[environment], data=self._data)
+        return self.async_create_entry(title=ENODE_TITLES[environment], data=self._data)
 
     # --- reauth -------------------------------------------------------------------------
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start reauth: the provider rejected the stored credential."""
+        if not uses_application_credentials(entry_data):
+            return await self.async_step_hiven_reauth()
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -369,6 +458,10 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change credentials/environment, or link another device to the entry."""
         self._data = dict(self._get_reconfigure_entry().data)
+        if self._uses_codes:
+            return self.async_show_menu(
+                step_id="reconfigure", menu_options=["reconfigure_hiven", "hiven_vehicle"]
+            )
         return self.async_show_menu(
             step_id="reconfigure",
             menu_options=["reconfigure_credentials", "link_vehicle", "link_charger"],
@@ -412,7 +505,127 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    # --- Hiven: the user's API key and user id, then manufacturer, country and mode ------
+
+    async def async_step_hiven(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Enter the API key, user id and server; they are tested by listing the devices."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            environment = Environment(user_input[CONF_ENVIRONMENT])
+            base_url, error = _checked_base_url(environment, user_input.get(CONF_BASE_URL))
+            if error:
+                errors[CONF_BASE_URL] = error
+            else:
+                data = {
+                    CONF_PROVIDER: ProviderName.HIVEN.value,
+                    CONF_ENVIRONMENT: environment.value,
+                    CONF_BASE_URL: base_url,
+                    CONF_API_KEY: user_input[CONF_API_KEY].strip(),
+                    CONF_USER_ID: user_input[CONF_USER_ID].strip(),
+                }
+                provider = create_provider(self.hass, data)
+                try:
+                    await provider.async_validate()
+                except Exception as err:  # every failure is told to the user
+                    errors["base"] = _error_key(err)
+                else:
+                    await self.async_set_unique_id(hiven_unique_id(base_url, data[CONF_USER_ID]))
+                    self._abort_if_unique_id_configured()
+                    self._data, self._provider = data, provider
+                    return await self.async_step_hiven_vehicle()
+        suggested = {k: v for k, v in (user_input or {}).items() if k != CONF_API_KEY}
+        return self.async_show_form(
+            step_id="hiven",
+            data_schema=self.add_suggested_values_to_schema(_hiven_schema(), suggested),
+            errors=errors,
+        )
+
+    async def async_step_hiven_vehicle(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick the car's manufacturer, the country (HA's by default) and the mode."""
+        if user_input is not None:
+            self._link_options = LinkOptions(
+                manufacturer=user_input[CONF_MANUFACTURER],
+                country_code=user_input[CONF_COUNTRY],
+                mode=user_input[CONF_MODE],
+            )
+            self._data[CONF_COUNTRY] = user_input[CONF_COUNTRY]
+            return await self.async_step_link_vehicle()
+        country = self._data.get(CONF_COUNTRY) or self.hass.config.country or DEFAULT_COUNTRY_CODE
+        return self.async_show_form(
+            step_id="hiven_vehicle", data_schema=_hiven_vehicle_schema(country)
+        )
+
+    async def async_step_hiven_reauth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Enter a new API key for the entry's user; tested before it is stored."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, CONF_API_KEY: user_input[CONF_API_KEY].strip()}
+            try:
+                await create_provider(self.hass, data).async_validate()
+            except Exception as err:  # every failure is told to the user
+                errors["base"] = _error_key(err)
+            else:
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_API_KEY: data[CONF_API_KEY]}
+                )
+        return self.async_show_form(
+            step_id="hiven_reauth",
+            data_schema=vol.Schema({vol.Required(CONF_API_KEY): _PASSWORD}),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
+    async def async_step_reconfigure_hiven(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the API key or the server; the user id (and its vehicles) stay."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            environment = Environment(user_input[CONF_ENVIRONMENT])
+            base_url, error = _checked_base_url(environment, user_input.get(CONF_BASE_URL))
+            if error:
+                errors[CONF_BASE_URL] = error
+            else:
+                updates = {
+                    CONF_ENVIRONMENT: environment.value,
+                    CONF_BASE_URL: base_url,
+                    CONF_API_KEY: user_input[CONF_API_KEY].strip(),
+                }
+                try:
+                    await create_provider(self.hass, {**entry.data, **updates}).async_validate()
+                except Exception as err:  # every failure is told to the user
+                    errors["base"] = _error_key(err)
+                else:
+                    unique_id = hiven_unique_id(base_url, entry.data[CONF_USER_ID])
+                    if unique_id != entry.unique_id:
+                        await self.async_set_unique_id(unique_id)
+                        self._abort_if_unique_id_configured()
+                    return self.async_update_reload_and_abort(
+                        entry, unique_id=unique_id, data_updates=updates
+                    )
+        suggested = {
+            key: (user_input or entry.data).get(key) for key in (CONF_ENVIRONMENT, CONF_BASE_URL)
+        }
+        return self.async_show_form(
+            step_id="reconfigure_hiven",
+            data_schema=self.add_suggested_values_to_schema(
+                _hiven_schema(with_user_id=False), suggested
+            ),
+            errors=errors,
+        )
+
     # --- helpers ------------------------------------------------------------------------
+
+    @property
+    def _uses_codes(self) -> bool:
+        """Whether the flow's provider links through codes (no application credential)."""
+        return bool(self._data) and not uses_application_credentials(self._data)
 
     @override
     @callback
@@ -438,12 +651,9 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> tuple[_EnodeSettings | None, dict[str, str]]:
         """Validate the form and test the credentials; settings or the form's errors."""
         environment = Environment(user_input[CONF_ENVIRONMENT])
-        base_url: str | None = None
-        if environment is Environment.CUSTOM:
-            if not (raw := user_input.get(CONF_BASE_URL)):
-                return None, {CONF_BASE_URL: "base_url_required"}
-            if (base_url := _normalize_base_url(raw)) is None:
-                return None, {CONF_BASE_URL: "invalid_base_url"}
+        base_url, url_error = _checked_base_url(environment, user_input.get(CONF_BASE_URL))
+        if url_error:
+            return None, {CONF_BASE_URL: url_error}
         implementation = _chosen(implementations, user_input)
         if error := await self._async_test_credentials(implementation, environment, base_url):
             return None, {"base": error}
@@ -473,6 +683,8 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_provider(self) -> Provider | None:
         """Return the flow's provider; in reconfigure from the entry (None: credential gone)."""
+        if self._provider is None and self._uses_codes:
+            self._provider = create_provider(self.hass, self._data)
         if self._provider is None:
             implementations = await self._async_implementations()
             if (
@@ -508,27 +720,81 @@ def _credential_fields(
     }
 
 
+def _server_fields(environments: tuple[Environment, ...]) -> dict[vol.Marker, Any]:
+    """Which of the provider's servers: an environment, and the custom one's base URL."""
+    return {
+        vol.Required(CONF_ENVIRONMENT, default=Environment.PRODUCTION.value): SelectSelector(
+            SelectSelectorConfig(
+                options=[environment.value for environment in environments],
+                translation_key=CONF_ENVIRONMENT,
+                mode=SelectSelectorMode.LIST,
+            )
+        ),
+        vol.Optional(CONF_BASE_URL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL, autocomplete="off")
+        ),
+    }
+
+
 def _enode_schema(implementations: Mapping[str, LocalOAuth2Implementation]) -> vol.Schema:
     """Credential (when several), environment and the custom environment's base URL."""
     return vol.Schema(
         {
             **_credential_fields(implementations),
-            vol.Required(CONF_ENVIRONMENT, default=Environment.PRODUCTION.value): SelectSelector(
-                SelectSelectorConfig(
-                    options=[environment.value for environment in Environment],
-                    translation_key=CONF_ENVIRONMENT,
-                    mode=SelectSelectorMode.LIST,
-                )
-            ),
-            vol.Optional(CONF_BASE_URL): TextSelector(
-                TextSelectorConfig(type=TextSelectorType.URL, autocomplete="off")
-            ),
+            **_server_fields(tuple(Environment)),
         }
     )
 
 
-def _device_name(information: DeviceInformation, vendor: str) -> str:
-    """How the user knows the device: its name, else brand and model, else the vendor."""
-    if information.display_name:
-        return information.display_name
-    return " ".join(part for part in (information.brand, information.model) if part) or vendor
+def _checked_base_url(environment: Environment, raw: str | None) -> tuple[str | None, str]:
+    """Return the custom environment's base URL, normalized (else None), or an error key."""
+    if environment is not Environment.CUSTOM:
+        return None, ""
+    if not raw:
+        return None, "base_url_required"
+    if (base_url := _normalize_base_url(raw)) is None:
+        return None, "invalid_base_url"
+    return base_url, ""
+
+
+_PASSWORD: Final = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="off")
+)
+
+
+def _hiven_schema(*, with_user_id: bool = True) -> vol.Schema:
+    """Build the form: API key, user id (not when it is fixed), environment, base URL."""
+    user_id: dict[vol.Marker, Any] = {}
+    if with_user_id:
+        user_id[vol.Required(CONF_USER_ID)] = TextSelector(TextSelectorConfig(autocomplete="off"))
+    return vol.Schema(
+        {
+            vol.Required(CONF_API_KEY): _PASSWORD,
+            **user_id,
+            **_server_fields(HIVEN_ENVIRONMENTS),
+        }
+    )
+
+
+def _hiven_vehicle_schema(country: str) -> vol.Schema:
+    """Build the form: manufacturer, country and mode of the authorization page."""
+    manufacturers = [m.value for m in HivenManufacturer if m is not HivenManufacturer.UNKNOWN]
+    return vol.Schema(
+        {
+            vol.Required(CONF_MANUFACTURER): SelectSelector(
+                SelectSelectorConfig(
+                    options=manufacturers,
+                    translation_key=CONF_MANUFACTURER,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            vol.Required(CONF_COUNTRY, default=country): CountrySelector(CountrySelectorConfig()),
+            vol.Required(CONF_MODE, default=AuthorizationMode.LIVE.value): SelectSelector(
+                SelectSelectorConfig(
+                    options=[mode.value for mode in AuthorizationMode],
+                    translation_key=CONF_MODE,
+                    mode=SelectSelectorMode.LIST,
+                )
+            ),
+        }
+    )

@@ -12,12 +12,18 @@ CONF_ENVIRONMENT: Final = "environment"
 CONF_BASE_URL: Final = "base_url"
 CONF_USER_ID: Final = "user_id"
 CONF_AUTH_IMPLEMENTATION: Final = "auth_implementation"
+# Hiven: the user's own API key (there is no OAuth client) and the link page's choices.
+CONF_API_KEY: Final = "api_key"
+CONF_MANUFACTURER: Final = "manufacturer"
+CONF_COUNTRY: Final = "country"
+CONF_MODE: Final = "mode"
 
 
 class ProviderName(StrEnum):
     """Providers a config entry can be for."""
 
     ENODE = "enode"
+    HIVEN = "hiven"
 
 
 class Environment(StrEnum):

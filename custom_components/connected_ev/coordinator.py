@@ -45,6 +45,7 @@ from .api.models import (
     ChargingPreferences,
     DeviceKind,
     MaxCurrentAction,
+    PreferenceField,
     SmartChargingStatus,
     Vehicle,
 )
@@ -67,6 +68,9 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger(__package__)
 
 _UNSUCCESSFUL = frozenset({ActionState.FAILED, ActionState.CANCELLED})
+
+MAX_RETRY_AFTER = timedelta(days=1)
+"""The longest Retry-After believed; the next refresh comes no later than this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +215,7 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="provider_unavailable",
-                retry_after=err.retry_after,
+                retry_after=_believable(err.retry_after),
             ) from err
         except InvalidResponseError as err:
             raise UpdateFailed(
@@ -236,7 +240,40 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         self.update_interval = self._interval_for(data)
         self._fresh_data_since = started
         self._remove_stale_devices(data)
+        self._update_capacity_issues(data)
         return data
+
+    def _update_capacity_issues(self, data: ConnectedEVData) -> None:
+        """Tell the user when smart charging needs a battery capacity nobody reports.
+
+        Only where the provider takes the capacity as a preference: a vehicle that reports
+        none in its charge state or preferences must have it set by the user.
+        """
+        if PreferenceField.BATTERY_CAPACITY not in self.provider.supported_preference_fields:
+            return
+        for vehicle in data.vehicles.values():
+            issue_id = f"battery_capacity_{self.config_entry.entry_id}_{vehicle.id}"
+            preferences = vehicle.charging_preferences
+            missing = (
+                vehicle.can(Capability.SMART_CHARGING)
+                and vehicle.charge_state.battery_capacity_kwh is None
+                and (preferences is None or preferences.battery_capacity_kwh is None)
+            )
+            if missing:
+                ir.async_create_issue(
+                    self.hass,
+                    DOMAIN,
+                    issue_id,
+                    is_fixable=False,
+                    severity=ir.IssueSeverity.WARNING,
+                    translation_key="battery_capacity_missing",
+                    translation_placeholders={
+                        "vehicle": device_name(vehicle),
+                        "title": self.config_entry.title,
+                    },
+                )
+            else:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
     async def _async_smart_charging_statuses(
         self, vehicles: list[Vehicle]
@@ -371,10 +408,10 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="rate_limited",
-                retry_after=err.retry_after,
+                retry_after=_believable(err.retry_after),
             ) from err
-        if err.retry_after is not None:
-            wait = timedelta(seconds=err.retry_after)
+        if (retry_after := _believable(err.retry_after)) is not None:
+            wait = timedelta(seconds=retry_after)
         else:
             # No Retry-After: back off exponentially rather than hammer the quota.
             wait = min(
@@ -553,6 +590,15 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
                 translation_placeholders={"reason": action_failure_reason(action)},
             )
         await self.async_request_refresh()
+
+
+def _believable(retry_after: float | None) -> float | None:
+    """Wait as long as the provider asks, up to ``MAX_RETRY_AFTER``.
+
+    A larger Retry-After (a provider's mistake, a date far ahead) would stop polling for
+    good, and beyond about 2.7 million years would not even fit a ``timedelta``.
+    """
+    return None if retry_after is None else min(retry_after, MAX_RETRY_AFTER.total_seconds())
 
 
 def _is_older(action: ChargeAction, than: ChargeAction) -> bool:

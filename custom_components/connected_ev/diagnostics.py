@@ -11,10 +11,11 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_AUTH_IMPLEMENTATION, CONF_USER_ID
+from .const import CONF_API_KEY, CONF_AUTH_IMPLEMENTATION, CONF_USER_ID
 from .coordinator import ConnectedEVConfigEntry
 
 TO_REDACT = {
+    CONF_API_KEY,
     CONF_AUTH_IMPLEMENTATION,
     CONF_USER_ID,
     "access_token",
@@ -27,6 +28,7 @@ TO_REDACT = {
     "serial_number",
     "token",
     "vin",
+    "webhook_id",
     "webhook_secret",
 }
 

@@ -11,6 +11,11 @@ There are two ways back; both resume the flow's link step with ``{"state": <clai
   ``code=linked`` itself. HA's view reads ``code`` first, so a cancel arrives as ``linked``
   too: the flow finds out what happened by listing the account's devices.
 
+Code-based providers (Hiven through Smartcar) need a redirect URI without a query, because
+the same URI must be sent again with the code; their page echoes the ``state`` we append to
+the authorization URL and adds its own ``code`` (``async_code_link_redirect``). Both ways
+back pass that code on: HA's view natively, ours together with ``virtual_key_url``.
+
 Either way the flow accepts a state only if it carries the nonce of its current link
 session, and uses it up: a used, superseded, foreign or forged state never advances a flow.
 """
@@ -44,6 +49,9 @@ LINK_CALLBACK_PATH: Final = f"/api/{DOMAIN}/link/callback"
 # The ``code`` HA's OAuth callback needs; it proves nothing, the flow checks the devices.
 LINKED_CODE: Final = "linked"
 STATE_LIFETIME: Final = timedelta(minutes=30)
+# What a code-based authorization page adds to the redirect, passed on to the flow: the code
+# and, for Tesla through Smartcar, the page where the user adds the virtual key next.
+PASSED_PARAMS: Final = ("code", "virtual_key_url")
 _ALGORITHM: Final = "HS256"
 
 _CLOSE_PAGE: Final = (
@@ -131,6 +139,27 @@ def async_link_redirect_uri(hass: HomeAssistant, flow_id: str) -> str:
     Our own URL and view when Home Assistant has a URL and ``my`` is not loaded; otherwise
     my.home-assistant.io, which finds this instance from the browser's own settings.
     """
+    base, state, own = _async_start(hass, flow_id)
+    if own:
+        return str(URL(base).with_query(state=state))
+    return str(URL(base).with_query(state=state, code=LINKED_CODE))
+
+
+@callback
+def async_code_link_redirect(hass: HomeAssistant, flow_id: str) -> tuple[str, str]:
+    """Start a code-link session of ``flow_id``: the redirect URI and the state apart.
+
+    For providers whose authorization page sends its own ``code`` and echoes ``state``
+    (Smartcar through Hiven): the redirect URI must stay the same for the code exchange, so
+    it carries no query. Either way back resumes the flow with ``code`` (see above).
+    """
+    base, state, _own = _async_start(hass, flow_id)
+    return base, state
+
+
+@callback
+def _async_start(hass: HomeAssistant, flow_id: str) -> tuple[str, str, bool]:
+    """Issue a nonce; return the way back, its state and whether it is our own view."""
     states = async_register_link_callback(hass)
     nonce = states.issue(flow_id)
     if "my" not in hass.config.components:
@@ -139,10 +168,8 @@ def async_link_redirect_uri(hass: HomeAssistant, flow_id: str) -> str:
         except NoURLAvailableError:
             pass
         else:
-            state = states.sign(flow_id, nonce)
-            return str(URL(base_url + LINK_CALLBACK_PATH).with_query(state=state))
-    state = _ha_oauth_state(hass, flow_id, nonce)
-    return str(URL(MY_AUTH_CALLBACK_PATH).with_query(state=state, code=LINKED_CODE))
+            return base_url + LINK_CALLBACK_PATH, states.sign(flow_id, nonce), True
+    return MY_AUTH_CALLBACK_PATH, _ha_oauth_state(hass, flow_id, nonce), False
 
 
 def _ha_oauth_state(hass: HomeAssistant, flow_id: str, nonce: str) -> str:
@@ -183,6 +210,9 @@ class LinkCallbackView(HomeAssistantView):
         if claims is None:
             return _rejected()
         user_input: dict[str, Any] = {"state": claims}
+        for name in PASSED_PARAMS:
+            if name in request.query:
+                user_input[name] = request.query[name]
         if error := request.query.get("error"):
             user_input["error"] = error
             user_input["error_message"] = request.query.get("error_message", "")

@@ -43,7 +43,7 @@ from .api.errors import (
     NotFoundError,
     ProviderError,
 )
-from .api.models import ChargeAction, PushDelivery, PushEventKind
+from .api.models import ChargeAction, Charger, PushDelivery, PushEventKind, Vehicle
 from .api.provider import Provider, ProviderFeature
 from .const import DOMAIN
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator
@@ -383,11 +383,13 @@ class PushManager:
                 continue  # provider webhooks are per client: another account's event
             match event.kind:
                 case PushEventKind.UPDATED if event.vehicle is not None:
-                    vehicles[event.vehicle.id] = event.vehicle
-                    changed = True
+                    if not _is_older(event.vehicle, vehicles.get(event.vehicle.id)):
+                        vehicles[event.vehicle.id] = event.vehicle
+                        changed = True
                 case PushEventKind.UPDATED if event.charger is not None:
-                    chargers[event.charger.id] = event.charger
-                    changed = True
+                    if not _is_older(event.charger, chargers.get(event.charger.id)):
+                        chargers[event.charger.id] = event.charger
+                        changed = True
                 case PushEventKind.DISCOVERED:
                     refresh = True  # discoveries carry little more than a name: read it all
                 case PushEventKind.DELETED if event.device_id is not None:
@@ -567,6 +569,20 @@ async def _async_delete_cloudhook(hass: HomeAssistant, registration: PushRegistr
     if registration.cloudhook and (cloud := _cloud(hass)) is not None:
         with contextlib.suppress(cloud.CloudNotAvailable, ValueError):
             await cloud.async_delete_cloudhook(hass, registration.webhook_id)
+
+
+def _is_older(device: Vehicle | Charger, than: Vehicle | Charger | None) -> bool:
+    """Whether ``device`` was seen before the shown ``than``: a late retry or a replay.
+
+    Providers retry failed deliveries after newer ones, and the delivery ids seen are only
+    remembered while running; such an update must not roll the state back.
+    """
+    return (
+        than is not None
+        and device.last_seen is not None
+        and than.last_seen is not None
+        and device.last_seen < than.last_seen
+    )
 
 
 def _new_secret() -> str:

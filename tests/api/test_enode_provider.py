@@ -51,7 +51,8 @@ def test_protocol_and_identity(provider: EnodeProvider, client: EnodeClient) -> 
     """The provider is a ``Provider`` with every feature, keyed by the user id."""
     as_protocol: Provider = provider  # checked by mypy as well
     assert as_protocol.account_id == USER_ID
-    assert as_protocol.features == frozenset(ProviderFeature) == ENODE_FEATURES
+    assert as_protocol.features == ENODE_FEATURES
+    assert frozenset(ProviderFeature) - {ProviderFeature.LINK_CODE} == ENODE_FEATURES
     assert provider.client is client
 
 
@@ -203,6 +204,8 @@ async def test_unknown_device_kind(provider: EnodeProvider, mock_api: aiorespons
         await provider.async_refresh_hint(DeviceKind.UNKNOWN, VEHICLE_ID)
     with pytest.raises(InvalidRequestError):
         await provider.async_set_max_current(DeviceKind.UNKNOWN, CHARGER_ID, 16)
+    with pytest.raises(NotCapableError):
+        await provider.async_complete_link("code", "https://x/cb")
 
     assert request_count(mock_api) == 0
 

@@ -32,6 +32,7 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.connected_ev.api.enode import ENODE_FEATURES
 from custom_components.connected_ev.api.errors import (
     AuthenticationError,
     ProviderUnavailableError,
@@ -109,6 +110,7 @@ def flow_provider() -> Generator[MagicMock]:
     """Mock the provider the flow links with (yields the factory)."""
     with patch(f"{FLOW}.create_provider") as create:
         provider = create.return_value
+        provider.features = ENODE_FEATURES
         provider.async_create_link_session = AsyncMock(
             return_value=LinkSession(link_url=LINK_URL, link_token="token")
         )

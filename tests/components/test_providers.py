@@ -6,13 +6,27 @@ import pytest
 from homeassistant.core import HomeAssistant
 
 from custom_components.connected_ev.api.enode import EnodeEndpoints, EnodeEnvironment
+from custom_components.connected_ev.api.hiven import HivenProvider
 from custom_components.connected_ev.application_credentials import (
     ENODE_LINK_UI_URL,
     async_get_authorization_server,
     async_get_description_placeholders,
 )
-from custom_components.connected_ev.const import Environment
-from custom_components.connected_ev.providers import enode_endpoints
+from custom_components.connected_ev.const import (
+    CONF_API_KEY,
+    CONF_COUNTRY,
+    CONF_ENVIRONMENT,
+    CONF_PROVIDER,
+    CONF_USER_ID,
+    Environment,
+    ProviderName,
+)
+from custom_components.connected_ev.providers import (
+    create_provider,
+    enode_endpoints,
+    hiven_base_url,
+    uses_application_credentials,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,3 +62,35 @@ async def test_application_credentials_describe_enode(hass: HomeAssistant) -> No
         "console_url": "https://developers.enode.com",
         "sandbox_hint": "python -m sandbox",
     }
+
+
+def test_hiven_base_url() -> None:
+    """Production is Hiven's API; the custom environment needs its base URL."""
+    assert hiven_base_url(Environment.PRODUCTION, "http://ignored") == "https://api.hiven.energy"
+    assert hiven_base_url(Environment.CUSTOM, "http://127.0.0.1:8766") == "http://127.0.0.1:8766"
+    with pytest.raises(ValueError, match="base URL"):
+        hiven_base_url(Environment.CUSTOM, None)
+
+
+async def test_create_hiven_provider(hass: HomeAssistant) -> None:
+    """A Hiven entry needs no application credential; the country follows the entry, then HA."""
+    data = {
+        CONF_PROVIDER: ProviderName.HIVEN.value,
+        CONF_ENVIRONMENT: Environment.PRODUCTION.value,
+        CONF_API_KEY: "key",
+        CONF_USER_ID: "user-1",
+    }
+    assert not uses_application_credentials(data)
+    assert uses_application_credentials({CONF_ENVIRONMENT: Environment.SANDBOX.value})
+    hass.config.country = "SE"
+    provider = create_provider(hass, data)
+    assert isinstance(provider, HivenProvider)
+    assert provider.account_id == "user-1"
+    assert "key" not in repr(provider.client)
+    created = create_provider(hass, {**data, CONF_COUNTRY: "NO"})
+    assert isinstance(created, HivenProvider)
+
+
+async def test_enode_needs_a_credential(hass: HomeAssistant) -> None:
+    with pytest.raises(ValueError, match="application credential"):
+        create_provider(hass, {CONF_ENVIRONMENT: Environment.SANDBOX.value, CONF_USER_ID: "u"})

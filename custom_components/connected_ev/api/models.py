@@ -392,6 +392,27 @@ class LinkSession:
     link_token: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkOptions:
+    """What a provider's authorization page may need besides the redirect (None: default).
+
+    Providers that link through their own device picker (Enode) ignore these.
+    """
+
+    manufacturer: str | None = None
+    country_code: str | None = None
+    mode: str | None = None
+    state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    """A device linked by ``async_complete_link``, and whether the account already had it."""
+
+    device_id: str
+    already_linked: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class LinkedVendor:
     """A vendor account the user linked, and whether its credentials still work."""
@@ -420,6 +441,7 @@ class ChargingLocation:
     timezone: str
     user_id: str | None = None
     created_at: datetime | None = None
+    price_area: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

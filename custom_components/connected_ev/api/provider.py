@@ -21,6 +21,8 @@ from .models import (
     ChargingPreferences,
     ChargingPreferencesUpdate,
     DeviceKind,
+    LinkOptions,
+    LinkResult,
     LinkSession,
     MaxCurrentAction,
     PreferenceField,
@@ -37,6 +39,8 @@ class ProviderFeature(StrEnum):
     """Account-level abilities of a provider, independent of any one device."""
 
     LINK_SESSION = "link_session"
+    LINK_CODE = "link_code"
+    """Linking ends with a code in the redirect that ``async_complete_link`` redeems."""
     CHARGERS = "chargers"
     CHARGING_CONTROL = "charging_control"
     SMART_CHARGING = "smart_charging"
@@ -71,9 +75,21 @@ class Provider(Protocol):
         ...
 
     async def async_create_link_session(
-        self, kind: DeviceKind, redirect_uri: str, language: str
+        self,
+        kind: DeviceKind,
+        redirect_uri: str,
+        language: str,
+        options: LinkOptions | None = None,
     ) -> LinkSession:
-        """Start linking a device of ``kind``; the user's browser goes to ``link_url``."""
+        """Start linking a device of ``kind``; the user's browser goes to ``link_url``.
+
+        ``options`` carry what a ``LINK_CODE`` provider's page needs (manufacturer, country,
+        mode, the ``state`` to echo); link-session providers ignore them.
+        """
+        ...
+
+    async def async_complete_link(self, code: str, redirect_uri: str) -> LinkResult:
+        """Redeem the code the redirect carried (``LINK_CODE`` only; else NotCapableError)."""
         ...
 
     async def async_set_charging(

@@ -20,6 +20,8 @@ from ..models import (
     ChargingPreferences,
     ChargingPreferencesUpdate,
     DeviceKind,
+    LinkOptions,
+    LinkResult,
     LinkSession,
     MaxCurrentAction,
     PreferenceField,
@@ -35,8 +37,8 @@ from .client import EnodeClient
 from .parse import preferences_from_policy
 from .webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, parse_delivery, verify_signature
 
-ENODE_FEATURES: Final = frozenset(ProviderFeature)
-"""Enode links, controls, smart-charges, knows locations and pushes: everything."""
+ENODE_FEATURES: Final = frozenset(ProviderFeature) - {ProviderFeature.LINK_CODE}
+"""Enode links, controls, smart-charges, knows locations and pushes: everything but codes."""
 
 ENODE_PREFERENCE_FIELDS: Final = frozenset(
     {PreferenceField.CHARGING_BEHAVIOR, PreferenceField.MINIMAL_SOC, PreferenceField.READY_TIME}
@@ -67,7 +69,7 @@ class EnodeProvider:
 
     @property
     def features(self) -> frozenset[ProviderFeature]:
-        """Every feature: Enode can do all that the protocol knows."""
+        """Every feature but code linking."""
         return ENODE_FEATURES
 
     async def async_validate(self) -> UserInfo:
@@ -90,12 +92,20 @@ class EnodeProvider:
         return await self._client.async_list_chargers(self._user_id)
 
     async def async_create_link_session(
-        self, kind: DeviceKind, redirect_uri: str, language: str
+        self,
+        kind: DeviceKind,
+        redirect_uri: str,
+        language: str,
+        options: LinkOptions | None = None,
     ) -> LinkSession:
-        """Start a Link UI session with the scopes of ``kind``."""
+        """Start a Link UI session with the scopes of ``kind`` (the user picks the vendor)."""
         return await self._client.async_create_link_session(
             self._user_id, vendor_type=kind, language=language, redirect_uri=redirect_uri
         )
+
+    async def async_complete_link(self, code: str, redirect_uri: str) -> LinkResult:
+        """Enode links without codes: the Link UI ends linked or cancelled."""
+        raise NotCapableError("Enode links through link sessions, not codes")
 
     async def async_set_charging(
         self, kind: DeviceKind, device_id: str, command: ChargingCommand

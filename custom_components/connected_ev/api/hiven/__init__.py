@@ -25,9 +25,11 @@ from .models import (
     VehicleModelCapabilities,
     YearRange,
 )
+from .provider import HIVEN_FEATURES, HivenProvider
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "HIVEN_FEATURES",
     "UNSET",
     "AuthorizationMode",
     "ConnectOutcome",
@@ -41,6 +43,7 @@ __all__ = [
     "HivenEvPreferences",
     "HivenLocation",
     "HivenManufacturer",
+    "HivenProvider",
     "HivenSocUnit",
     "HivenVehicleStatus",
     "HivenVehicleType",

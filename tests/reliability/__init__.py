@@ -1,0 +1,1 @@
+"""Reliability and security tests: faults, fuzzing, secrets and privacy."""
