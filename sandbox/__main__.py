@@ -7,44 +7,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from sandbox.runtime import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_HEARTBEAT_INTERVAL
-from sandbox.server import DEFAULT_HOST, SandboxServer, is_loopback_host
+from sandbox.server import SandboxServer
+from sandbox.serving import (
+    DEFAULT_HOST,
+    count_up_to,
+    loopback_host,
+    non_negative,
+    serve_until_stopped,
+)
 from sandbox.world import DEFAULT_HOME
 
 DEFAULT_PORT = 8765
 MAX_DEVICES = 1000
-
-
-def _loopback_host(value: str) -> str:
-    if not is_loopback_host(value):
-        raise argparse.ArgumentTypeError("the sandbox only listens on loopback addresses")
-    return value
-
-
-def _device_count(value: str) -> int:
-    try:
-        count = int(value)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError("expected a whole number") from err
-    if not 0 <= count <= MAX_DEVICES:
-        raise argparse.ArgumentTypeError(f"expected 0 to {MAX_DEVICES}")
-    return count
-
-
-def _non_negative(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError("expected a number") from err
-    if number < 0:
-        raise argparse.ArgumentTypeError("expected a number >= 0")
-    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,27 +31,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sandbox", description="Local Enode API sandbox with simulated devices."
     )
-    parser.add_argument("--host", type=_loopback_host, default=DEFAULT_HOST)
+    parser.add_argument("--host", type=loopback_host, default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
     parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
     parser.add_argument(
         "--user-id", help="link the simulated devices to this user instead of offering them"
     )
-    parser.add_argument("--vehicles", type=_device_count, default=1)
-    parser.add_argument("--chargers", type=_device_count, default=1)
+    parser.add_argument("--vehicles", type=count_up_to(MAX_DEVICES), default=1)
+    parser.add_argument("--chargers", type=count_up_to(MAX_DEVICES), default=1)
     parser.add_argument(
         "--action-delay",
-        type=_non_negative,
+        type=non_negative,
         default=5.0,
         help="simulated seconds before a PENDING action resolves",
     )
     parser.add_argument(
-        "--time-scale", type=_non_negative, default=1.0, help="simulated seconds per real second"
+        "--time-scale", type=non_negative, default=1.0, help="simulated seconds per real second"
     )
     parser.add_argument(
         "--heartbeat-interval",
-        type=_non_negative,
+        type=non_negative,
         default=DEFAULT_HEARTBEAT_INTERVAL,
         help="simulated seconds between system:heartbeat webhook events (0 = off)",
     )
@@ -137,20 +116,9 @@ async def serve(
     args: argparse.Namespace, *, stop: asyncio.Event | None = None, out: TextIO | None = None
 ) -> None:
     """Serve until ``stop`` is set or the process receives SIGINT/SIGTERM."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    handled: list[signal.Signals] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-            handled.append(sig)
-    try:
-        async with server_from_args(args) as server:
-            print(describe(server, args.user_id), file=out or sys.stdout, flush=True)
-            await stop.wait()
-    finally:
-        for sig in handled:
-            loop.remove_signal_handler(sig)
+    await serve_until_stopped(
+        server_from_args(args), lambda server: describe(server, args.user_id), stop=stop, out=out
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

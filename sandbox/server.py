@@ -10,12 +10,7 @@ Usage::
 
 from __future__ import annotations
 
-import ipaddress
-from types import TracebackType
-from typing import Self
-
 import aiohttp
-from aiohttp import web
 
 from sandbox.app import create_app
 from sandbox.clock import SimClock
@@ -28,23 +23,12 @@ from sandbox.runtime import (
     Sandbox,
     SandboxConfig,
 )
+from sandbox.serving import DEFAULT_HOST, LoopbackServer
 from sandbox.webhooks import DEFAULT_RETRY_DELAYS
 from sandbox.world import DEFAULT_HOME, World
 
-DEFAULT_HOST = "127.0.0.1"
 
-
-def is_loopback_host(host: str) -> bool:
-    """Return True for ``localhost`` and loopback addresses (the only hosts we listen on)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-class SandboxServer:
+class SandboxServer(LoopbackServer):
     """An Enode sandbox listening on a loopback port until stopped."""
 
     def __init__(
@@ -64,10 +48,7 @@ class SandboxServer:
         session: aiohttp.ClientSession | None = None,
         background: bool = True,
     ) -> None:
-        if not is_loopback_host(host):
-            raise ValueError(f"the sandbox only listens on loopback, not {host!r}")
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self.client_id = client_id
         self.client_secret = client_secret
         self.clock = SimClock(scale=time_scale)
@@ -85,37 +66,11 @@ class SandboxServer:
             background=background,
         )
         self.sandbox: Sandbox = self.app[SANDBOX]
-        self._runner: web.AppRunner | None = None
-
-    @property
-    def url(self) -> str:
-        """Base URL of the API, token endpoint, Link UI and admin API."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
 
     @property
     def token_url(self) -> str:
         """URL of the OAuth token endpoint."""
         return f"{self.url}/oauth2/token"
-
-    async def start(self) -> None:
-        """Start listening; with ``port=0`` an ephemeral port is chosen."""
-        runner = web.AppRunner(self.app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        try:
-            await site.start()
-        except OSError:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self.port = int(runner.addresses[0][1])
-
-    async def stop(self) -> None:
-        """Stop the server and its background work."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     async def advance(self, seconds: float) -> None:
         """Advance simulated time, run the simulation and wait for webhook deliveries."""
@@ -125,15 +80,3 @@ class SandboxServer:
     async def settle(self) -> None:
         """Run one tick now and wait for the webhook deliveries it started."""
         await self.sandbox.settle()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -16,36 +14,16 @@ from typing import TextIO
 from sandbox.hiven import catalog
 from sandbox.hiven.server import HivenSandboxServer
 from sandbox.hiven.state import DEFAULT_API_KEY, DEFAULT_USER_ID
-from sandbox.server import DEFAULT_HOST, is_loopback_host
+from sandbox.serving import (
+    DEFAULT_HOST,
+    count_up_to,
+    loopback_host,
+    non_negative,
+    serve_until_stopped,
+)
 
 DEFAULT_PORT = 8766
 MAX_VEHICLES = 100
-
-
-def _loopback_host(value: str) -> str:
-    if not is_loopback_host(value):
-        raise argparse.ArgumentTypeError("the sandbox only listens on loopback addresses")
-    return value
-
-
-def _count(value: str) -> int:
-    try:
-        count = int(value)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError("expected a whole number") from err
-    if not 0 <= count <= MAX_VEHICLES:
-        raise argparse.ArgumentTypeError(f"expected 0 to {MAX_VEHICLES}")
-    return count
-
-
-def _non_negative(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError("expected a number") from err
-    if number < 0:
-        raise argparse.ArgumentTypeError("expected a number >= 0")
-    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,16 +32,19 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m sandbox.hiven",
         description="Local Hiven API sandbox with simulated Smartcar vehicles.",
     )
-    parser.add_argument("--host", type=_loopback_host, default=DEFAULT_HOST)
+    parser.add_argument("--host", type=loopback_host, default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     parser.add_argument("--api-key", default=DEFAULT_API_KEY)
     parser.add_argument("--user-id", default=DEFAULT_USER_ID)
     parser.add_argument(
-        "--vehicles", type=_count, default=0, help="cars added to the user at start-up"
+        "--vehicles",
+        type=count_up_to(MAX_VEHICLES),
+        default=0,
+        help="cars added to the user at start-up",
     )
     parser.add_argument("--manufacturer", choices=catalog.MANUFACTURERS)
     parser.add_argument(
-        "--time-scale", type=_non_negative, default=1.0, help="simulated seconds per real second"
+        "--time-scale", type=non_negative, default=1.0, help="simulated seconds per real second"
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulated data")
     return parser
@@ -105,20 +86,9 @@ async def serve(
     args: argparse.Namespace, *, stop: asyncio.Event | None = None, out: TextIO | None = None
 ) -> None:
     """Serve until ``stop`` is set or the process receives SIGINT/SIGTERM."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    handled: list[signal.Signals] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-            handled.append(sig)
-    try:
-        async with server_from_args(args) as server:
-            print(describe(server, args.user_id), file=out or sys.stdout, flush=True)
-            await stop.wait()
-    finally:
-        for sig in handled:
-            loop.remove_signal_handler(sig)
+    await serve_until_stopped(
+        server_from_args(args), lambda server: describe(server, args.user_id), stop=stop, out=out
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

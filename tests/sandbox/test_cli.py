@@ -14,7 +14,8 @@ import aiohttp
 import pytest
 
 from sandbox import __main__ as cli
-from sandbox.server import SandboxServer, is_loopback_host
+from sandbox.server import SandboxServer
+from sandbox.serving import is_loopback_host
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,138 @@
+"""What every sandbox server shares: loopback-only listening, its lifecycle, and its CLI.
+
+The Enode and Hiven sandboxes differ in their API and simulation, not in how they listen,
+start, stop or serve from the command line, so that lives here once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ipaddress
+import signal
+import sys
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self, TextIO
+
+from aiohttp import web
+
+DEFAULT_HOST = "127.0.0.1"
+
+
+def is_loopback_host(host: str) -> bool:
+    """Return True for ``localhost`` and loopback addresses (the only hosts we listen on)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class LoopbackServer:
+    """An aiohttp application listening on a loopback port until stopped."""
+
+    app: web.Application
+
+    def __init__(self, host: str, port: int) -> None:
+        if not is_loopback_host(host):
+            raise ValueError(f"the sandbox only listens on loopback, not {host!r}")
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL of everything the server serves."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def start(self) -> None:
+        """Start listening; with ``port=0`` an ephemeral port is chosen."""
+        runner = web.AppRunner(self.app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        try:
+            await site.start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self.port = int(runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        """Stop the server and its background work."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+def loopback_host(value: str) -> str:
+    """Argparse type: a loopback host, else a usage error."""
+    if not is_loopback_host(value):
+        raise argparse.ArgumentTypeError("the sandbox only listens on loopback addresses")
+    return value
+
+
+def count_up_to(maximum: int) -> Callable[[str], int]:
+    """Argparse type: a whole number from 0 to ``maximum``."""
+
+    def parse(value: str) -> int:
+        try:
+            count = int(value)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError("expected a whole number") from err
+        if not 0 <= count <= maximum:
+            raise argparse.ArgumentTypeError(f"expected 0 to {maximum}")
+        return count
+
+    return parse
+
+
+def non_negative(value: str) -> float:
+    """Argparse type: a number >= 0."""
+    try:
+        number = float(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError("expected a number") from err
+    if number < 0:
+        raise argparse.ArgumentTypeError("expected a number >= 0")
+    return number
+
+
+async def serve_until_stopped[ServerT: LoopbackServer](
+    server: ServerT,
+    describe: Callable[[ServerT], str],
+    *,
+    stop: asyncio.Event | None = None,
+    out: TextIO | None = None,
+) -> None:
+    """Serve, print ``describe(server)``, and stop on ``stop`` or SIGINT/SIGTERM."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+            handled.append(sig)
+    try:
+        async with server:
+            print(describe(server), file=out or sys.stdout, flush=True)
+            await stop.wait()
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
