@@ -1,7 +1,7 @@
 """Prepare the development Home Assistant: create its owner, store the sandbox credentials.
 
-Run by scripts/develop once Home Assistant answers. Idempotent: an instance that already
-has its owner is left alone.
+Run by scripts/develop once Home Assistant answers, and again after the restart that
+follows the owner's creation. Idempotent: what exists is left alone.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ async def _wait_until_up(session: aiohttp.ClientSession, base: str) -> bool:
 
 async def _create_owner(
     session: aiohttp.ClientSession, base: str, username: str, password: str
-) -> str:
-    """Create the owner account (the first onboarding step); return an access token.
+) -> None:
+    """Create the owner account (the first onboarding step).
 
     Only this step goes through the API: the later ones create default integrations
     (weather, text-to-speech, ...) that need the internet; scripts/develop marks them done
@@ -60,10 +60,30 @@ async def _create_owner(
         },
     ) as response:
         response.raise_for_status()
-        auth_code = (await response.json())["auth_code"]
+
+
+async def _log_in(session: aiohttp.ClientSession, base: str, username: str, password: str) -> str:
+    """Log in as the owner through Home Assistant's login flow; return an access token."""
+    client_id = f"{base}/"
+    async with session.post(
+        f"{base}/auth/login_flow",
+        json={
+            "client_id": client_id,
+            "handler": ["homeassistant", None],
+            "redirect_uri": f"{base}/?auth_callback=1",
+        },
+    ) as response:
+        response.raise_for_status()
+        flow_id = (await response.json())["flow_id"]
+    async with session.post(
+        f"{base}/auth/login_flow/{flow_id}",
+        json={"client_id": client_id, "username": username, "password": password},
+    ) as response:
+        response.raise_for_status()
+        code = (await response.json())["result"]
     async with session.post(
         f"{base}/auth/token",
-        data={"grant_type": "authorization_code", "code": auth_code, "client_id": client_id},
+        data={"grant_type": "authorization_code", "code": code, "client_id": client_id},
     ) as response:
         response.raise_for_status()
         token: str = (await response.json())["access_token"]
@@ -96,9 +116,16 @@ async def _store_credentials(
         await ws.send_json({"type": "auth", "access_token": token})
         if (await ws.receive_json()).get("type") != "auth_ok":
             raise RuntimeError("websocket authentication failed")
+        await ws.send_json({"id": 1, "type": "application_credentials/list"})
+        stored = (await ws.receive_json()).get("result") or []
+        if any(
+            item.get("domain") == "connected_ev" and item.get("client_id") == client_id
+            for item in stored
+        ):
+            return
         await ws.send_json(
             {
-                "id": 1,
+                "id": 2,
                 "type": "application_credentials/create",
                 "domain": "connected_ev",
                 "client_id": client_id,
@@ -109,13 +136,15 @@ async def _store_credentials(
         reply = await ws.receive_json()
         if not reply.get("success"):
             raise RuntimeError(f"storing the credentials failed: {reply.get('error')}")
+        print("Sandbox credentials stored.")
 
 
 async def main() -> int:
-    """Create the owner and store credentials on a new instance.
+    """Create the owner on a new instance; store the sandbox credentials once it has one.
 
-    Exit status 0: nothing to do; NEEDS_RESTART: the owner was created and onboarding must
-    be marked done in storage while Home Assistant is stopped.
+    Exit status NEEDS_RESTART: the owner was just created, and onboarding must be marked
+    done in storage while Home Assistant is stopped; run again after the restart to store
+    the credentials (which is skipped when they are already there).
     """
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", required=True)
@@ -125,12 +154,13 @@ async def main() -> int:
     parser.add_argument("--client-secret", required=True)
     args = parser.parse_args()
     async with aiohttp.ClientSession() as session:
-        if await _wait_until_up(session, args.url):
-            return 0
-        token = await _create_owner(session, args.url, args.username, args.password)
+        if not await _wait_until_up(session, args.url):
+            await _create_owner(session, args.url, args.username, args.password)
+            print("Owner created.")
+            return NEEDS_RESTART
+        token = await _log_in(session, args.url, args.username, args.password)
         await _store_credentials(session, args.url, token, args.client_id, args.client_secret)
-    print("Owner created and sandbox credentials stored.")
-    return NEEDS_RESTART
+    return 0
 
 
 if __name__ == "__main__":
