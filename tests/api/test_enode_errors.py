@@ -12,7 +12,7 @@ import pytest
 from aioresponses import aioresponses
 
 from custom_components.connected_ev.api.enode import EnodeClient
-from custom_components.connected_ev.api.enode.http import parse_problem, parse_retry_after
+from custom_components.connected_ev.api.enode.http import parse_problem
 from custom_components.connected_ev.api.errors import (
     ConflictError,
     ForbiddenError,
@@ -23,6 +23,7 @@ from custom_components.connected_ev.api.errors import (
     ProviderUnavailableError,
     RateLimitedError,
 )
+from custom_components.connected_ev.api.http import parse_retry_after
 from custom_components.connected_ev.api.models import ChargingCommand
 
 from .conftest import (

@@ -16,7 +16,9 @@ import aiohttp
 from yarl import URL
 
 from ..errors import AuthenticationError, InvalidResponseError, ProviderUnavailableError
-from .http import async_send, decode_json, error_for_status, parse_retry_after
+from ..http import async_send, decode_json, parse_retry_after
+from .const import PROVIDER_NAME
+from .http import error_for_status
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -84,6 +86,7 @@ class TokenManager:
             self._session,
             "POST",
             self._token_url,
+            provider=PROVIDER_NAME,
             operation=_OPERATION,
             client_timeout=self._timeout,
             headers=headers,
@@ -107,7 +110,7 @@ class TokenManager:
                 status=response.status,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
-        document = decode_json(response, _OPERATION)
+        document = decode_json(response, PROVIDER_NAME, _OPERATION)
         value = document.get("access_token") if isinstance(document, dict) else None
         if not isinstance(value, str) or not value:
             raise InvalidResponseError("The Enode token response has no access_token")

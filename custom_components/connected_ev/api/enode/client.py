@@ -17,6 +17,7 @@ import aiohttp
 from yarl import URL
 
 from ..errors import InvalidRequestError, InvalidResponseError
+from ..http import RawResponse, async_send, decode_json
 from ..models import (
     ChargeAction,
     Charger,
@@ -37,8 +38,8 @@ from ..models import (
 )
 from . import validation as check
 from .auth import TokenManager
-from .const import API_VERSION, LINK_SCOPES, WEBHOOK_ALL_EVENTS, EnodeEndpoints
-from .http import RawResponse, async_send, decode_json, error_for_status
+from .const import API_VERSION, LINK_SCOPES, PROVIDER_NAME, WEBHOOK_ALL_EVENTS, EnodeEndpoints
+from .http import error_for_status
 from .parse import (
     parse_action,
     parse_charge_action,
@@ -125,7 +126,7 @@ class EnodeClient:
             response = await self._send(method, url, operation, token, params, body)
         if not 200 <= response.status < 300:
             raise error_for_status(response, operation)
-        return decode_json(response, operation) if expect_body else None
+        return decode_json(response, PROVIDER_NAME, operation) if expect_body else None
 
     async def _send(
         self,
@@ -147,6 +148,7 @@ class EnodeClient:
             self._session,
             method,
             url,
+            provider=PROVIDER_NAME,
             operation=operation,
             client_timeout=self._timeout,
             headers=headers,

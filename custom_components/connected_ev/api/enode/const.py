@@ -9,6 +9,9 @@ from typing import Final, Self
 
 from ..models import DeviceKind
 
+PROVIDER_NAME: Final = "Enode"
+"""How messages and logs name this provider."""
+
 API_VERSION: Final = "2024-10-01"
 """The API version this client is written against (request header and webhook payloads)."""
 

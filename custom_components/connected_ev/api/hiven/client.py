@@ -16,6 +16,7 @@ import aiohttp
 from yarl import URL
 
 from ..errors import ConflictError, InvalidRequestError, InvalidResponseError, NotFoundError
+from ..http import RawResponse, async_send, decode_json
 from ..models import ChargingBehavior, MinimalSoc, Vehicle, Weekday
 from . import validation as check
 from .assumptions import (
@@ -37,11 +38,12 @@ from .const import (
     DEVICE_PATH,
     DEVICES_PATH,
     EV_PREFERENCES_PATH,
+    PROVIDER_NAME,
     STATUS_PATH,
     USER_ID_HEADER,
 )
 from .errors import DeviceOwnedByAnotherUserError
-from .http import RawResponse, async_request, decode_json, error_for_status
+from .http import error_for_status
 from .models import (
     AuthorizationMode,
     ConnectResult,
@@ -127,10 +129,11 @@ class HivenClient:
         headers = {API_KEY_HEADER: self._api_key, "Accept": "application/json"}
         if as_user:
             headers[USER_ID_HEADER] = self._user_id
-        response = await async_request(
+        response = await async_send(
             self._session,
             method,
             url,
+            provider=PROVIDER_NAME,
             operation=operation,
             client_timeout=self._timeout,
             headers=headers,
@@ -149,7 +152,7 @@ class HivenClient:
         as_user: bool = True,
     ) -> Any:
         response = await self._request("GET", template, ids, query=query, as_user=as_user)
-        return decode_json(response, f"GET {template}")
+        return decode_json(response, PROVIDER_NAME, f"GET {template}")
 
     # --- connecting vehicles -----------------------------------------------------------
 
@@ -203,7 +206,9 @@ class HivenClient:
                 f"Hiven POST {CONNECT_PATH} answered HTTP {response.status}, not 200 or 201",
                 status=response.status,
             )
-        return parse_connect(decode_json(response, f"POST {CONNECT_PATH}"), response.status)
+        return parse_connect(
+            decode_json(response, PROVIDER_NAME, f"POST {CONNECT_PATH}"), response.status
+        )
 
     # --- devices -----------------------------------------------------------------------
 
@@ -346,7 +351,7 @@ class HivenClient:
         if name is not None:
             body["name"] = check.text(name, "name")
         response = await self._request("POST", LOCATIONS_PATH, body=body)
-        return parse_location(decode_json(response, f"POST {LOCATIONS_PATH}"))
+        return parse_location(decode_json(response, PROVIDER_NAME, f"POST {LOCATIONS_PATH}"))
 
     async def async_update_location(
         self,
@@ -377,7 +382,7 @@ class HivenClient:
         if not body:
             raise InvalidRequestError("at least one location field must be given")
         response = await self._request("PUT", LOCATION_PATH, {"locationId": location_id}, body=body)
-        return parse_location(decode_json(response, f"PUT {LOCATION_PATH}"))
+        return parse_location(decode_json(response, PROVIDER_NAME, f"PUT {LOCATION_PATH}"))
 
     async def async_delete_location(self, location_id: str) -> None:
         """Delete a location."""

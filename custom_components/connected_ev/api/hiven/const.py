@@ -9,6 +9,9 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
+PROVIDER_NAME: Final = "Hiven"
+"""How messages and logs name this provider."""
+
 DEFAULT_BASE_URL: Final = "https://api.hiven.energy"
 DEFAULT_REQUEST_TIMEOUT: Final = 20.0
 

@@ -1,22 +1,16 @@
-"""Hiven's side of the HTTP plumbing: a thin wrapper around ``api.enode.http``.
+"""Hiven's error responses: its error body (assumption A5) and statuses mapped to errors.
 
-Sending and ``Retry-After`` parsing are reused from the Enode module; what differs is the
-wording of messages (they name Hiven) and the error body (assumption A5), so error mapping
-lives here. Messages name the operation template and the server's message only: never ids,
-URLs, request bodies, the API key, VINs or coordinates.
+Sending and decoding are shared with every provider (``api.http``). Messages name the
+operation template and the server's message only: never ids, URLs, request bodies, the
+API key, VINs or coordinates.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-from yarl import URL
-
-from ..enode.http import RawResponse, async_send, parse_retry_after
 from ..errors import (
     AuthenticationError,
     ConflictError,
@@ -27,8 +21,9 @@ from ..errors import (
     ProviderUnavailableError,
     RateLimitedError,
 )
+from ..http import RawResponse, parse_retry_after
 
-__all__ = ["ErrorBody", "RawResponse", "async_request", "decode_json", "error_for_status"]
+__all__ = ["ErrorBody", "error_for_status", "parse_error_body"]
 
 MAX_MESSAGE_LENGTH = 300
 
@@ -39,46 +34,6 @@ class ErrorBody:
 
     message: str | None = None
     error: str | None = None
-
-
-async def async_request(
-    session: aiohttp.ClientSession,
-    method: str,
-    url: URL,
-    *,
-    operation: str,
-    client_timeout: aiohttp.ClientTimeout,
-    headers: Mapping[str, str],
-    json_body: Any = None,
-) -> RawResponse:
-    """Send one request; transport failures become ``ProviderUnavailableError`` (Hiven's)."""
-    try:
-        return await async_send(
-            session,
-            method,
-            url,
-            operation=operation,
-            client_timeout=client_timeout,
-            headers=headers,
-            json_body=json_body,
-        )
-    except ProviderUnavailableError as err:
-        # The shared helper words its messages for Enode; keep only the failure's kind.
-        cause = err.__cause__
-        reason = (
-            "timed out" if isinstance(cause, TimeoutError) else f"failed: {type(cause).__name__}"
-        )
-        raise ProviderUnavailableError(f"Hiven {operation} {reason}") from cause
-
-
-def decode_json(response: RawResponse, operation: str) -> Any:
-    """Decode a successful response's JSON; anything else is an invalid response."""
-    try:
-        return json.loads(response.body)
-    except ValueError as err:  # JSONDecodeError and UnicodeDecodeError
-        raise InvalidResponseError(
-            f"Hiven {operation} returned a body that is not JSON", status=response.status
-        ) from err
 
 
 def _clip(text: str) -> str:

@@ -1,0 +1,100 @@
+"""HTTP plumbing every provider client shares: send, read, decode, ``Retry-After``.
+
+Transport failures (timeouts, connection errors) become ``ProviderUnavailableError`` the
+same way for every provider; messages name the provider and the operation template only:
+never URLs with ids, request bodies, response bodies or credentials. Mapping an error
+status to a typed error is each provider's own (their error bodies differ).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import aiohttp
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from .errors import InvalidResponseError, ProviderUnavailableError
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """A fully read response: the connection is released before anyone parses it."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+
+
+async def async_send(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: URL,
+    *,
+    provider: str,
+    operation: str,
+    client_timeout: aiohttp.ClientTimeout,
+    headers: Mapping[str, str],
+    params: Mapping[str, str] | None = None,
+    json_body: Any = None,
+    form: Mapping[str, str] | None = None,
+) -> RawResponse:
+    """Send one request and read its body; transport failures become "unavailable"."""
+    try:
+        async with session.request(
+            method,
+            url,
+            headers=dict(headers),
+            params=params,
+            json=json_body,
+            data=form,
+            timeout=client_timeout,
+            allow_redirects=False,
+        ) as response:
+            body = await response.read()
+    except TimeoutError as err:
+        _LOGGER.debug("%s %s timed out", provider, operation)
+        raise ProviderUnavailableError(f"{provider} {operation} timed out") from err
+    except aiohttp.ClientError as err:
+        # The exception text can hold the URL (ids); only its class is reported.
+        _LOGGER.debug("%s %s failed: %s", provider, operation, type(err).__name__)
+        raise ProviderUnavailableError(
+            f"{provider} {operation} failed: {type(err).__name__}"
+        ) from err
+    _LOGGER.debug("%s %s -> %s", provider, operation, response.status)
+    return RawResponse(response.status, response.headers, body)
+
+
+def decode_json(response: RawResponse, provider: str, operation: str) -> Any:
+    """Decode a successful response's JSON; anything else is an invalid response."""
+    try:
+        return json.loads(response.body)
+    except ValueError as err:  # JSONDecodeError and UnicodeDecodeError
+        raise InvalidResponseError(
+            f"{provider} {operation} returned a body that is not JSON", status=response.status
+        ) from err
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
+    return max(0.0, (when - now).total_seconds())
