@@ -17,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import Capability, Charger, Vehicle
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator
-from .entity import ConnectedEVEntity, async_add_device_entities
+from .entity import ConnectedEVEntity, async_add_device_entities, reports_charge_state
 
 PARALLEL_UPDATES = 0
 
@@ -32,10 +32,6 @@ class ConnectedEVBinarySensorEntityDescription[DeviceT: Vehicle | Charger](
     is_on_fn: Callable[[DeviceT], bool | None]
 
 
-def _reports_charge_state(device: Vehicle | Charger) -> bool:
-    return device.can(Capability.CHARGE_STATE)
-
-
 def _at_charging_location(vehicle: Vehicle) -> bool | None:
     if vehicle.location is None:
         return None
@@ -47,13 +43,13 @@ VEHICLE_BINARY_SENSORS: tuple[ConnectedEVBinarySensorEntityDescription[Vehicle],
         key="plugged_in",
         translation_key="plugged_in",
         device_class=BinarySensorDeviceClass.PLUG,
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         is_on_fn=lambda vehicle: vehicle.charge_state.is_plugged_in,
     ),
     ConnectedEVBinarySensorEntityDescription[Vehicle](
         key="charging",
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         is_on_fn=lambda vehicle: vehicle.charge_state.is_charging,
     ),
     ConnectedEVBinarySensorEntityDescription[Vehicle](
@@ -76,13 +72,13 @@ CHARGER_BINARY_SENSORS: tuple[ConnectedEVBinarySensorEntityDescription[Charger],
         key="plugged_in",
         translation_key="plugged_in",
         device_class=BinarySensorDeviceClass.PLUG,
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         is_on_fn=lambda charger: charger.charge_state.is_plugged_in,
     ),
     ConnectedEVBinarySensorEntityDescription[Charger](
         key="charging",
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         is_on_fn=lambda charger: charger.charge_state.is_charging,
     ),
     ConnectedEVBinarySensorEntityDescription[Charger](

@@ -20,9 +20,14 @@ from .api.errors import (
     ProviderUnavailableError,
     RateLimitedError,
 )
-from .api.models import Charger, DeviceKind, Vehicle
+from .api.models import Capability, Charger, DeviceKind, Vehicle
 from .const import DOMAIN
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator, device_name
+
+
+def reports_charge_state(device: Vehicle | Charger) -> bool:
+    """Whether the device reports charging data: what charge-state entities are gated on."""
+    return device.can(Capability.CHARGE_STATE)
 
 
 def device_info(device: Vehicle | Charger) -> DeviceInfo:

@@ -15,9 +15,9 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.models import Capability, Charger, PowerDeliveryState, Vehicle
+from .api.models import Charger, PowerDeliveryState, Vehicle
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator
-from .entity import ConnectedEVEntity, async_add_device_entities
+from .entity import ConnectedEVEntity, async_add_device_entities, reports_charge_state
 
 PARALLEL_UPDATES = 0
 
@@ -125,7 +125,7 @@ def _events[DeviceT: Vehicle | Charger](
     device: DeviceT,
     description: ConnectedEVEventEntityDescription[DeviceT],
 ) -> Iterator[ConnectedEVEvent[DeviceT]]:
-    if device.can(Capability.CHARGE_STATE):
+    if reports_charge_state(device):
         yield ConnectedEVEvent(coordinator, device, description)
 
 

@@ -33,7 +33,7 @@ from .coordinator import (
     ConnectedEVData,
     device_name,
 )
-from .entity import ConnectedEVEntity, async_add_device_entities
+from .entity import ConnectedEVEntity, async_add_device_entities, reports_charge_state
 from .push_sensor import push_sensors
 
 PARALLEL_UPDATES = 0
@@ -120,17 +120,13 @@ def _plugged_in_vehicle(charger: Charger, data: ConnectedEVData) -> str | None:
     return device_name(vehicle) if vehicle is not None else None
 
 
-def _reports_charge_state(device: Vehicle | Charger) -> bool:
-    return device.can(Capability.CHARGE_STATE)
-
-
 VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
     ConnectedEVSensorEntityDescription[Vehicle](
         key="battery_level",
         device_class=SensorDeviceClass.BATTERY,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         value_fn=lambda vehicle, _: vehicle.charge_state.battery_level,
     ),
     ConnectedEVSensorEntityDescription[Vehicle](
@@ -140,7 +136,7 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         native_unit_of_measurement=UnitOfLength.KILOMETERS,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         value_fn=lambda vehicle, _: vehicle.charge_state.range_km,
     ),
     ConnectedEVSensorEntityDescription[Vehicle](
@@ -149,13 +145,13 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         device_class=SensorDeviceClass.POWER,
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
         state_class=SensorStateClass.MEASUREMENT,
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         value_fn=lambda vehicle, _: vehicle.charge_state.charge_rate_kw,
     ),
     ConnectedEVSensorEntityDescription[Vehicle](
         key="plugged_in_charger",
         translation_key="plugged_in_charger",
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         value_fn=_plugged_in_charger,
         attributes_fn=lambda vehicle, _: {"charger_id": vehicle.charge_state.plugged_in_charger_id},
     ),
@@ -165,14 +161,14 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MINUTES,
         suggested_display_precision=0,
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         value_fn=lambda vehicle, _: vehicle.charge_state.charge_time_remaining_min,
     ),
     ConnectedEVSensorEntityDescription[Vehicle](
         key="charge_limit",
         translation_key="charge_limit",
         native_unit_of_measurement=PERCENTAGE,
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         value_fn=lambda vehicle, _: vehicle.charge_state.charge_limit,
     ),
     ConnectedEVSensorEntityDescription[Vehicle](
@@ -182,7 +178,7 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         value_fn=lambda vehicle, _: vehicle.charge_state.battery_capacity_kwh,
     ),
     ConnectedEVSensorEntityDescription[Vehicle](
@@ -190,7 +186,7 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         translation_key="power_delivery_state",
         device_class=SensorDeviceClass.ENUM,
         options=POWER_DELIVERY_STATES,
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         value_fn=lambda vehicle, _: _power_delivery_state(
             vehicle.charge_state.power_delivery_state
         ),
@@ -221,7 +217,7 @@ CHARGER_SENSORS: tuple[ConnectedEVSensorEntityDescription[Charger], ...] = (
         device_class=SensorDeviceClass.POWER,
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
         state_class=SensorStateClass.MEASUREMENT,
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         value_fn=lambda charger, _: charger.charge_state.charge_rate_kw,
     ),
     ConnectedEVSensorEntityDescription[Charger](
@@ -229,7 +225,7 @@ CHARGER_SENSORS: tuple[ConnectedEVSensorEntityDescription[Charger], ...] = (
         translation_key="power_delivery_state",
         device_class=SensorDeviceClass.ENUM,
         options=POWER_DELIVERY_STATES,
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         value_fn=lambda charger, _: _power_delivery_state(
             charger.charge_state.power_delivery_state
         ),
@@ -237,7 +233,7 @@ CHARGER_SENSORS: tuple[ConnectedEVSensorEntityDescription[Charger], ...] = (
     ConnectedEVSensorEntityDescription[Charger](
         key="plugged_in_vehicle",
         translation_key="plugged_in_vehicle",
-        has_fn=_reports_charge_state,
+        has_fn=reports_charge_state,
         value_fn=_plugged_in_vehicle,
         attributes_fn=lambda charger, _: {"vehicle_id": charger.charge_state.plugged_in_vehicle_id},
     ),
