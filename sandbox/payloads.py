@@ -11,6 +11,7 @@ from typing import Any
 
 from sandbox import catalog
 from sandbox.clock import isoformat
+from sandbox.energy import EnergyBucket
 from sandbox.world import (
     Action,
     Charger,
@@ -25,6 +26,9 @@ from sandbox.world import (
 )
 
 type JSON = dict[str, Any]
+
+SIMULATED_PRICE_PER_KWH = 2.0
+"""The sandbox keeps no tariffs: every kWh costs this (in NOK, Enode's currency in Norway)."""
 
 
 def _iso(timestamp: float | None) -> str | None:
@@ -336,3 +340,25 @@ def event_json(world: World, event: WorldEvent) -> JSON:
     if event.name.endswith(":updated"):
         body["updatedFields"] = list(event.updated_fields)
     return body
+
+
+def charging_statistics_json(bucket: EnergyBucket) -> JSON:
+    """Render one entry of ``chargingStatisticsTimeseries``.
+
+    Smart charging never shifts simulated charging, so nothing is saved: the non-smart
+    price is unknown (nulls) and ``estimatedSavings`` is null, as the spec defines them.
+    """
+    price = SIMULATED_PRICE_PER_KWH
+    return {
+        "kw": {
+            "min": round(bucket.kw_min, 3),
+            "max": round(bucket.kw_max, 3),
+            "mean": round(bucket.kw_mean, 3),
+        },
+        "kwhSum": round(bucket.kwh, 4),
+        "price": {"min": price, "max": price, "mean": price},
+        "costSum": round(bucket.kwh * price, 4),
+        "nonSmartPrice": {"min": None, "max": None, "mean": None},
+        "estimatedSavings": None,
+        "date": isoformat(bucket.start),
+    }

@@ -17,6 +17,7 @@ from typing import Literal
 
 from sandbox import catalog
 from sandbox.clock import SimClock
+from sandbox.energy import EnergyBucket, EnergyLedger, series
 
 type TargetType = Literal["vehicle", "charger"]
 type ChargeKind = Literal["START", "STOP"]
@@ -283,6 +284,8 @@ class World:
         self.actions: dict[str, Action] = {}
         self.link_sessions: dict[str, LinkSession] = {}
         self.webhooks: dict[str, Webhook] = {}
+        self.energy: dict[str, EnergyLedger] = {}
+        """What each device (by id) charged: a vehicle's energy also counts for its charger."""
         self.listeners: list[Callable[[WorldEvent], None]] = []
 
     # ------------------------------------------------------------------ time and events
@@ -339,11 +342,28 @@ class World:
             seconds_needed = energy_needed / rate * 3600.0
             if seconds_needed <= until - start:
                 vehicle.soc = limit
+                self._record_energy(vehicle, start, start + seconds_needed, rate)
                 self._stop_charging(vehicle, start + seconds_needed)
             else:
                 vehicle.soc += rate * (until - start) / 3600.0 / vehicle.capacity_kwh * 100.0
                 vehicle.charge_updated = until
+                self._record_energy(vehicle, start, until, rate)
         self.sim_time = until
+
+    def _record_energy(self, vehicle: Vehicle, start: float, end: float, kw: float) -> None:
+        """Book the energy into the vehicle's ledger and the simulated charger's, by place.
+
+        The place is the charger's charging location, else the user's location the vehicle
+        is at (``locationId`` of the statistics).
+        """
+        charger = self.plugged_charger(vehicle)
+        location_id = charger.location_id if charger is not None else None
+        if location_id is None:
+            location_id = self.location_id_at(vehicle.user_id, vehicle.latitude, vehicle.longitude)
+        for device in (vehicle, charger):
+            if device is not None:
+                ledger = self.energy.setdefault(device.id, EnergyLedger())
+                ledger.add(start, end, kw, location_id)
 
     def _stop_charging(self, vehicle: Vehicle, moment: float) -> None:
         vehicle.charging = False
@@ -1121,6 +1141,56 @@ class World:
         charger.location_id = location_id
         charger.location_updated = moment
         return charger
+
+    # ------------------------------------------------------------------ statistics
+
+    def charging_statistics(
+        self,
+        user_id: str,
+        kind: str,
+        device_id: str | None,
+        *,
+        start: float,
+        end: float | None,
+        resolution: str,
+        utc_offset_hours: float = 0.0,
+        location_id: str | None = None,
+    ) -> list[EnergyBucket]:
+        """Handle ``GET /users/{userId}/statistics/charging`` (query already validated).
+
+        Without ``device_id`` every device of ``kind`` counts (no HVACs are simulated). The
+        buckets run from ``start`` (no earlier than the devices exist) to ``end`` or now.
+        """
+        moment = self.now()
+        devices = self._statistics_devices(user_id, kind, device_id)
+        if location_id is not None:
+            location = self.locations.get(location_id)
+            if location is None or location.user_id != user_id:
+                raise NotFoundError(f"Location {location_id} not found.")
+        if not devices:
+            return []
+        return series(
+            (self.energy[device.id] for device in devices if device.id in self.energy),
+            first=max(start, min(device.created_at for device in devices)),
+            last=moment if end is None else min(end, moment),
+            resolution=resolution,
+            utc_offset_hours=utc_offset_hours,
+            location_id=location_id,
+        )
+
+    def _statistics_devices(self, user_id: str, kind: str, device_id: str | None) -> list[Device]:
+        if device_id is None:
+            if kind == "vehicle":
+                return list(self.vehicles_of(user_id))
+            if kind == "charger":
+                return list(self.chargers_of(user_id))
+            return []
+        device: Device | None = self.vehicles.get(device_id) or self.chargers.get(device_id)
+        if device is None or device.user_id is None or device.user_id != user_id:
+            raise NotFoundError(f"Asset {device_id} not found.")
+        if device_type(device) != kind:
+            raise PreconditionError(f"Asset {device_id} is a {device_type(device)}, not {kind}.")
+        return [device]
 
     # ------------------------------------------------------------------ linking
 

@@ -1,5 +1,8 @@
 """Benchmark: provider requests, refresh cost, push latency and charging confirmation.
 
+Statistics requests (lifetime energy) are measured at setup and per refresh, and counted
+per day by replaying the coordinator's own energy schedule over the day profile.
+
 Runs the sandbox and a real Home Assistant (the test harness's ``async_test_home_assistant``)
 in one process, on loopback only. Not a test: it prints a table. Run through ``scripts/bench``.
 """
@@ -12,6 +15,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,7 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
 
 from custom_components.connected_ev.api.models import ActionState  # noqa: E402
 from custom_components.connected_ev.const import DOMAIN  # noqa: E402
+from custom_components.connected_ev.energy import EnergySchedule  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
 
 SIZES = (1, 10, 100)
@@ -49,6 +54,7 @@ OPTIONS = {"manual_only": False, "charging_interval": 2, "idle_interval": 7, "pu
 POLLS_ADAPTIVE = 2 * 60 / 2 + 22 * 60 / 7
 POLLS_PUSH = 24 * 60 / 60
 POLLS_FIXED_5 = 24 * 60 / 5
+STATISTICS_ROUTE = "GET /users/{userId}/statistics/charging"
 
 
 async def _admin(server: SandboxServer, method: str, route: str, **body: Any) -> Any:
@@ -62,9 +68,9 @@ async def _admin(server: SandboxServer, method: str, route: str, **body: Any) ->
         return await response.json() if text else None
 
 
-async def _requests(server: SandboxServer) -> int:
+async def _requests(server: SandboxServer, route: str | None = None) -> int:
     counts = await _admin(server, "GET", "/requests")
-    return int(counts["total"])
+    return int(counts["total"] if route is None else counts["byRoute"].get(route, 0))
 
 
 async def _wait_for(check: Callable[[], bool], limit: float = 15.0) -> float:
@@ -97,11 +103,13 @@ async def _setup_entry(hass: HomeAssistant, server: SandboxServer, user_id: str)
         options={**OPTIONS, "push": False},
     )
     entry.add_to_hass(hass)
+    await _admin(server, "DELETE", "/requests")
     start = time.perf_counter()
     if not await hass.config_entries.async_setup(entry.entry_id):
         raise RuntimeError("setup failed")
     await hass.async_block_till_done()
-    return entry, time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    return entry, elapsed, await _requests(server, STATISTICS_ROUTE)
 
 
 async def _enable_push(hass: HomeAssistant, entry: Any) -> None:
@@ -120,6 +128,7 @@ async def _measure_refresh(server: SandboxServer, entry: Any) -> dict[str, float
     walls: list[float] = []
     cpus: list[float] = []
     requests: list[int] = []
+    statistics_requests = 0
     for _ in range(REFRESH_SAMPLES):
         await _admin(server, "DELETE", "/requests")
         wall, cpu = time.perf_counter(), time.process_time()
@@ -127,11 +136,57 @@ async def _measure_refresh(server: SandboxServer, entry: Any) -> dict[str, float
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
         requests.append(await _requests(server))
+        statistics_requests += await _requests(server, STATISTICS_ROUTE)
     return {
         "requests": statistics.median(requests),
+        "statistics_per_refresh": statistics_requests / REFRESH_SAMPLES,
         "wall_ms": statistics.median(walls) * 1000,
         "cpu_ms": statistics.median(cpus) * 1000,
     }
+
+
+def _statistics_per_day(*, push: bool) -> int:
+    """Replay one day of the coordinator's energy schedule (its own ``EnergySchedule``).
+
+    The day profile: one vehicle charges on its charger for 2 h, every other device is idle
+    (idle devices cost nothing after start-up; the start-up reads are not part of the day).
+    Push off: charge states are seen at polls (2 min while charging, 7 min idle); push on:
+    when they change (a delivery), with the hourly safety poll. A read happens when due.
+    """
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    charge_from, charge_until = start + timedelta(hours=18), start + timedelta(hours=20)
+    changes = [charge_from, charge_until] if push else []
+    schedule = EnergySchedule()
+
+    def charging(at: datetime) -> bool:
+        return charge_from <= at < charge_until
+
+    def poll_interval(at: datetime) -> timedelta:
+        if push:
+            return timedelta(minutes=OPTIONS["push_interval"])
+        return timedelta(minutes=OPTIONS["charging_interval" if charging(at) else "idle_interval"])
+
+    def read(at: datetime) -> int:
+        due = schedule.start_reads(at)
+        for device in due:
+            schedule.read_succeeded(device, at)
+        return len(due)
+
+    schedule.observe({"vehicle": False, "charger": False}, start)
+    read(start)
+    at, next_poll, reads = start, start + poll_interval(start), 0
+    while True:
+        candidates = [next_poll, *(change for change in changes if change > at)]
+        if (due := schedule.next_due()) is not None:
+            candidates.append(due)
+        at = min(candidates)
+        if at >= start + timedelta(days=1):
+            return reads
+        if at == next_poll or at in changes:
+            schedule.observe(dict.fromkeys(("vehicle", "charger"), charging(at)), at)
+        if at == next_poll:
+            next_poll = at + poll_interval(at)
+        reads += read(at)
 
 
 async def _push_latency(
@@ -205,12 +260,12 @@ async def main() -> None:
                 server, "POST", f"/users/{user}/seed", vehicles=size, chargers=size
             )
             devices[size] = (seeded["vehicleIds"][0], seeded["chargerIds"][0])
-            entries[size], setup = await _setup_entry(hass, server, user)
-            rows[size] = {"setup_ms": setup * 1000}
+            entries[size], setup, setup_statistics = await _setup_entry(hass, server, user)
+            rows[size] = {"setup_ms": setup * 1000, "setup_statistics": setup_statistics}
         poll_user = "bench-poll"
         seeded = await _admin(server, "POST", f"/users/{poll_user}/seed", vehicles=1, chargers=1)
         poll_devices = (seeded["vehicleIds"][0], seeded["chargerIds"][0])
-        poll_entry, _ = await _setup_entry(hass, server, poll_user)
+        poll_entry, _, _ = await _setup_entry(hass, server, poll_user)
 
         # Every route is registered: start Home Assistant's HTTP server on loopback.
         http = TestServer(hass.http.app, host="127.0.0.1")  # type: ignore[union-attr]
@@ -256,6 +311,7 @@ def _print(
     push_switch: list[float],
     poll_switch: list[float],
 ) -> None:
+    stats_poll, stats_push = _statistics_per_day(push=False), _statistics_per_day(push=True)
     print("\nProvider requests (sandbox /_sandbox/requests), refresh cost, setup time")
     print(
         "| N (vehicles + chargers each) | requests/refresh | requests/day adaptive (push off)"
@@ -266,16 +322,33 @@ def _print(
     print("|---|---|---|---|---|---|---|---|---|")
     for size, row in rows.items():
         per = row["requests"]
-        adaptive, push, fixed = per * POLLS_ADAPTIVE, per * POLLS_PUSH, per * POLLS_FIXED_5
+        adaptive = per * POLLS_ADAPTIVE + stats_poll
+        push = per * POLLS_PUSH + stats_push
+        fixed = per * POLLS_FIXED_5 + stats_poll
         print(
             f"| {size} + {size} | {per:.0f} | {adaptive:.0f} | {push:.0f} | {fixed:.0f}"
             f" | {fixed / push:.1f}x | {row['wall_ms']:.1f} | {row['cpu_ms']:.1f}"
             f" | {row['setup_ms']:.0f} |"
         )
     print(
-        f"\nrequests/day = requests/refresh x polls/day; polls/day: adaptive = 2h x 60/2 +"
-        f" 22h x 60/7 = {POLLS_ADAPTIVE:.1f}, push on = 24h x 60/60 = {POLLS_PUSH:.0f},"
-        f" fixed = 24h x 60/5 = {POLLS_FIXED_5:.0f} (push on: + 1 test request per setup)."
+        f"\nrequests/day = requests/refresh x polls/day + statistics requests/day; polls/day:"
+        f" adaptive = 2h x 60/2 + 22h x 60/7 = {POLLS_ADAPTIVE:.1f}, push on = 24h x 60/60 ="
+        f" {POLLS_PUSH:.0f}, fixed = 24h x 60/5 = {POLLS_FIXED_5:.0f} (push on: + 1 test request"
+        " per setup)."
+    )
+    print("\nStatistics requests (lifetime energy sensors)")
+    print("| N (vehicles + chargers each) | at setup (measured) | per idle refresh (measured) |")
+    print("|---|---|---|")
+    for size, row in rows.items():
+        print(
+            f"| {size} + {size} | {row['setup_statistics']:.0f}"
+            f" | {row['statistics_per_refresh']:.0f} |"
+        )
+    print("\n| day profile (schedule replay) | push off | push on |")
+    print("|---|---|---|")
+    print(
+        f"| statistics requests/day, 2 h charging (1 vehicle on its charger) + 22 h idle"
+        f" | {stats_poll} | {stats_push} |"
     )
     ms = [value * 1000 for value in latencies]
     print("\nLatency, change at the provider (admin PATCH batteryLevel) -> new HA state")

@@ -26,6 +26,10 @@ class ProviderName(StrEnum):
     HIVEN = "hiven"
 
 
+PROVIDER_BRANDS: Final = {ProviderName.ENODE: "Enode", ProviderName.HIVEN: "Hiven"}
+"""The providers' names as their users know them (the account device's manufacturer)."""
+
+
 class Environment(StrEnum):
     """Where the provider's API is: its production, its sandbox, or a custom base URL."""
 

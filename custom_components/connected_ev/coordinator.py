@@ -3,7 +3,9 @@
 The interval adapts: short while a device charges, long when idle. It never asks the
 provider to wake a car by itself (refresh hints are explicit, rate-limited user requests):
 it reads what the provider already has. It also tracks start/stop actions until the provider
-settles them, so a switch never flips back on a poll that predates the action.
+settles them, so a switch never flips back on a poll that predates the action, and reads
+lifetime energy only when it can have changed (``energy``), on its own timer as well, since
+push stretches polling to an hour while a charging device's energy grows.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.event import async_call_later, async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -60,6 +62,7 @@ from .const import (
     RATE_LIMIT_REPAIR_AFTER,
     REFRESH_HINT_MIN_INTERVAL,
 )
+from .energy import EnergySchedule, has_lifetime_energy
 
 if TYPE_CHECKING:
     from .preferences import PreferencesManager
@@ -83,6 +86,8 @@ class ConnectedEVData:
     """Last status per vehicle; only refreshed while the vehicle is plugged in."""
     locations: dict[str, ChargingLocation] = field(default_factory=dict)
     """The account's charging locations (read on startup and after location changes)."""
+    lifetime_energy: dict[str, float] = field(default_factory=dict)
+    """Last kWh read per device id (``energy`` says when); kept when a read fails."""
 
     def location_of(self, device: Vehicle | Charger) -> ChargingLocation | None:
         """Return the location a device is at: its own, else (vehicles) its charger's."""
@@ -184,6 +189,8 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         self._fresh_data_since: datetime | None = None
         self._locations: dict[str, ChargingLocation] | None = None
         self._missing_location_ids: frozenset[str] = frozenset()
+        self._energy = EnergySchedule()
+        self._energy_timer: CALLBACK_TYPE | None = None
 
     # --- polling -----------------------------------------------------------------------
 
@@ -192,8 +199,9 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         """List vehicles and chargers: two paginated requests, whatever the device count.
 
         On top: one smart-charging status request per plugged-in vehicle that can smart
-        charge, and the locations list (paginated) only on the first refresh or when a
-        device names a location not seen before; location actions keep it current.
+        charge, the locations list (paginated) only on the first refresh or when a device
+        names a location not seen before (location actions keep it current), and one
+        statistics request per device whose lifetime energy is due (see ``energy``).
         """
         started = dt_util.utcnow()
         try:
@@ -231,12 +239,22 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
             ) from err
 
         self._clear_rate_limit()
+        devices: list[Vehicle | Charger] = [*vehicles, *chargers]
+        self._observe_charging(devices)
+        read = await self._async_read_lifetime_energy(devices)
+        previous = self.data.lifetime_energy if self.data is not None else {}
         data = ConnectedEVData(
             vehicles={vehicle.id: vehicle for vehicle in vehicles},
             chargers={charger.id: charger for charger in chargers},
             smart_charging=statuses,
             locations=locations,
+            lifetime_energy={
+                device.id: energy
+                for device in devices
+                if (energy := read.get(device.id, previous.get(device.id))) is not None
+            },
         )
+        self._async_schedule_energy_read()
         self.update_interval = self._interval_for(data)
         self._fresh_data_since = started
         self._remove_stale_devices(data)
@@ -306,6 +324,84 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
             if (status := previous.get(vehicle.id)) is not None:
                 statuses[vehicle.id] = status
         return statuses
+
+    def _observe_charging(self, devices: list[Vehicle | Charger]) -> None:
+        """Tell the energy schedule which devices with lifetime energy charge now."""
+        self._energy.observe(
+            {
+                device.id: bool(device.charge_state.is_charging)
+                for device in devices
+                if has_lifetime_energy(self.provider, device)
+            },
+            dt_util.utcnow(),
+        )
+
+    async def _async_read_lifetime_energy(
+        self, devices: list[Vehicle | Charger]
+    ) -> dict[str, float]:
+        """Read the lifetime energy of the devices that are due; return what was read.
+
+        Never raises: a failed read keeps the last value and is retried when next due (a
+        rate limit ends this round). Logs name the device kind only, never its id.
+        """
+        now = dt_util.utcnow()
+        due = self._energy.start_reads(now)
+        read: dict[str, float] = {}
+        for device in devices:
+            if device.id not in due:
+                continue
+            kind = DeviceKind.VEHICLE if isinstance(device, Vehicle) else DeviceKind.CHARGER
+            try:
+                read[device.id] = await self.provider.async_get_lifetime_energy(kind, device.id)
+            except ProviderError as err:
+                LOGGER.debug(
+                    "Could not read a %s's lifetime energy: %s", kind.value, type(err).__name__
+                )
+                if isinstance(err, RateLimitedError):
+                    break
+            else:
+                self._energy.read_succeeded(device.id, now)
+        return read
+
+    @callback
+    def _async_schedule_energy_read(self) -> None:
+        """Read lifetime energy when it falls due, also between polls (never in manual mode)."""
+        self._cancel_energy_timer()
+        if self.manual_only or (when := self._energy.next_due()) is None:
+            return
+        if when <= dt_util.utcnow():  # a pushed start of charging: read now
+            self._async_energy_read_due(when)
+            return
+        self._energy_timer = async_track_point_in_utc_time(
+            self.hass, self._async_energy_read_due, when
+        )
+
+    def _cancel_energy_timer(self) -> None:
+        if self._energy_timer is not None:
+            self._energy_timer()
+            self._energy_timer = None
+
+    @callback
+    def _async_energy_read_due(self, _now: datetime) -> None:
+        self._energy_timer = None
+        self.config_entry.async_create_background_task(
+            self.hass, self._async_refresh_lifetime_energy(), name=f"{self.name} energy"
+        )
+
+    async def _async_refresh_lifetime_energy(self) -> None:
+        """Read the due devices' lifetime energy without a poll (one request per device)."""
+        data = self.data
+        read = await self._async_read_lifetime_energy(
+            [*data.vehicles.values(), *data.chargers.values()]
+        )
+        data = self.data  # a poll or a push may have replaced it meanwhile
+        known = data.vehicles.keys() | data.chargers.keys()
+        energy = data.lifetime_energy | {key: value for key, value in read.items() if key in known}
+        if energy != data.lifetime_energy:
+            # Not async_set_updated_data: that would postpone the next poll.
+            self.data = replace(data, lifetime_energy=energy)
+            self.async_update_listeners()
+        self._async_schedule_energy_read()
 
     async def _async_locations(
         self, vehicles: list[Vehicle], chargers: list[Charger]
@@ -385,9 +481,15 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
 
     @callback
     def async_set_pushed_data(self, data: ConnectedEVData) -> None:
-        """Show devices a push event changed, and drop devices the provider deleted."""
+        """Show devices a push event changed, and drop devices the provider deleted.
+
+        Push carries no statistics: a device that starts or stops charging here gets its
+        lifetime energy read on the energy timer, not only at the next (hourly) poll.
+        """
         self._remove_stale_devices(data)
         self.async_set_updated_data(data)
+        self._observe_charging([*data.vehicles.values(), *data.chargers.values()])
+        self._async_schedule_energy_read()
 
     def _keep_data_while_rate_limited(self, err: RateLimitedError) -> ConnectedEVData:
         """Keep showing the last values and wait at least as long as the provider asks."""
@@ -553,10 +655,11 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
 
     @override
     async def async_shutdown(self) -> None:
-        """Stop polling actions as well as data."""
+        """Stop polling actions and reading energy as well as data."""
         for cancel in self._action_polls.values():
             cancel()
         self._action_polls.clear()
+        self._cancel_energy_timer()
         await super().async_shutdown()
 
     # --- other device commands -----------------------------------------------------------

@@ -18,7 +18,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
-from .const import DOMAIN
+from .const import CONF_PROVIDER, DOMAIN, PROVIDER_BRANDS, ProviderName
 from .push import PushHealth, PushManager
 
 PUSH_HEALTH = SensorEntityDescription(
@@ -57,6 +57,8 @@ class PushSensor(SensorEntity):
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, f"account_{entry.unique_id or entry.entry_id}")},
             name=entry.title,
+            manufacturer=PROVIDER_BRANDS[ProviderName(entry.data.get(CONF_PROVIDER, "enode"))],
+            model="Account",
             entry_type=DeviceEntryType.SERVICE,
         )
 

@@ -1,4 +1,4 @@
-"""Sensors: battery, range, charge rate, pairing, power delivery, smart charging, location."""
+"""Sensors: battery, range, charging, pairing, smart charging, location, lifetime energy."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, override
 
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -21,11 +22,19 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfTime,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .api.models import Capability, Charger, PowerDeliveryState, SmartChargingState, Vehicle
+from .api.models import (
+    Capability,
+    Charger,
+    ChargerChargeState,
+    PowerDeliveryState,
+    SmartChargingState,
+    Vehicle,
+    VehicleChargeState,
+)
 from .api.provider import ProviderFeature
 from .coordinator import (
     ConnectedEVConfigEntry,
@@ -33,6 +42,7 @@ from .coordinator import (
     ConnectedEVData,
     device_name,
 )
+from .energy import has_lifetime_energy
 from .entity import ConnectedEVEntity, async_add_device_entities, reports_charge_state
 from .push_sensor import push_sensors
 
@@ -103,6 +113,27 @@ CHARGING_LOCATION = ConnectedEVSensorEntityDescription[Charger](
 )
 
 
+LIFETIME_ENERGY = SensorEntityDescription(
+    key="lifetime_energy",
+    translation_key="lifetime_energy",
+    device_class=SensorDeviceClass.ENERGY,
+    native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    state_class=SensorStateClass.TOTAL_INCREASING,
+    suggested_display_precision=1,
+)
+
+
+def _charge_rate(state: VehicleChargeState | ChargerChargeState) -> float | None:
+    """Return the rate in kW; 0 when the device says it is not charging.
+
+    Providers send no rate (null) unless the device charges: shown as 0 kW, history graphs,
+    power integrations and "charge rate above" automations see a device drawing nothing.
+    """
+    if state.charge_rate_kw is None and state.is_charging is False:
+        return 0.0
+    return state.charge_rate_kw
+
+
 def _power_delivery_state(state: PowerDeliveryState) -> str | None:
     """Return the stable key; the provider's "unknown" becomes Home Assistant's unknown."""
     return None if state is PowerDeliveryState.UNKNOWN else state.value
@@ -146,7 +177,7 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
         state_class=SensorStateClass.MEASUREMENT,
         has_fn=reports_charge_state,
-        value_fn=lambda vehicle, _: vehicle.charge_state.charge_rate_kw,
+        value_fn=lambda vehicle, _: _charge_rate(vehicle.charge_state),
     ),
     ConnectedEVSensorEntityDescription[Vehicle](
         key="plugged_in_charger",
@@ -218,7 +249,7 @@ CHARGER_SENSORS: tuple[ConnectedEVSensorEntityDescription[Charger], ...] = (
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
         state_class=SensorStateClass.MEASUREMENT,
         has_fn=reports_charge_state,
-        value_fn=lambda charger, _: charger.charge_state.charge_rate_kw,
+        value_fn=lambda charger, _: _charge_rate(charger.charge_state),
     ),
     ConnectedEVSensorEntityDescription[Charger](
         key="power_delivery_state",
@@ -276,20 +307,24 @@ async def async_setup_entry(
 
 def _vehicle_sensors(
     coordinator: ConnectedEVCoordinator, vehicle: Vehicle
-) -> Iterator[ConnectedEVSensor[Vehicle]]:
+) -> Iterator[SensorEntity]:
     yield from _sensors(coordinator, vehicle, VEHICLE_SENSORS)
     if ProviderFeature.SMART_CHARGING in coordinator.provider.features and vehicle.can(
         Capability.SMART_CHARGING
     ):
         yield ConnectedEVSensor(coordinator, vehicle, SMART_CHARGING_STATUS)
+    if has_lifetime_energy(coordinator.provider, vehicle):
+        yield ConnectedEVLifetimeEnergySensor(coordinator, vehicle, LIFETIME_ENERGY)
 
 
 def _charger_sensors(
     coordinator: ConnectedEVCoordinator, charger: Charger
-) -> Iterator[ConnectedEVSensor[Charger]]:
+) -> Iterator[SensorEntity]:
     yield from _sensors(coordinator, charger, CHARGER_SENSORS)
     if ProviderFeature.LOCATIONS in coordinator.provider.features:
         yield ConnectedEVSensor(coordinator, charger, CHARGING_LOCATION)
+    if has_lifetime_energy(coordinator.provider, charger):
+        yield ConnectedEVLifetimeEnergySensor(coordinator, charger, LIFETIME_ENERGY)
 
 
 class ConnectedEVSensor[DeviceT: Vehicle | Charger](ConnectedEVEntity[DeviceT], SensorEntity):
@@ -310,3 +345,47 @@ class ConnectedEVSensor[DeviceT: Vehicle | Charger](ConnectedEVEntity[DeviceT], 
         if (attributes_fn := self.entity_description.attributes_fn) is None:
             return None
         return attributes_fn(self.device, self.coordinator.data)
+
+
+class ConnectedEVLifetimeEnergySensor[DeviceT: Vehicle | Charger](
+    ConnectedEVEntity[DeviceT], RestoreSensor
+):
+    """Everything the device ever charged, for the Energy dashboard (total_increasing).
+
+    The value only ever rises: Home Assistant takes any decrease of a total_increasing
+    sensor for a meter reset and would count the energy twice. A provider's lifetime sum of
+    one device never really decreases (a relinked device is a new device), so a smaller
+    read is transient partial data and the larger value is kept. The last value is restored
+    after a restart, before the start-up read (or when it fails).
+    """
+
+    def __init__(
+        self,
+        coordinator: ConnectedEVCoordinator,
+        device: DeviceT,
+        description: SensorEntityDescription,
+    ) -> None:
+        super().__init__(coordinator, device, description)
+        self._attr_native_value = coordinator.data.lifetime_energy.get(device.id)
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Restore the last value unless a larger one was read already."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_sensor_data()
+        if last is not None and last.native_unit_of_measurement == UnitOfEnergy.KILO_WATT_HOUR:
+            value = last.native_value
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                self._keep_largest(float(value))
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Take a new read, never a smaller one."""
+        self._keep_largest(self.coordinator.data.lifetime_energy.get(self.device_id))
+        super()._handle_coordinator_update()
+
+    def _keep_largest(self, value: float | None) -> None:
+        current = self._attr_native_value
+        if value is not None and (not isinstance(current, int | float) or value > current):
+            self._attr_native_value = value

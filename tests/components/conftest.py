@@ -59,6 +59,8 @@ CHARGER_ID = "c7d1e2f3-0a1b-4c2d-8e3f-a4b5c6d7e8f9"
 LOCATION_ID = "8d90101b-3f2f-462a-bbb4-1ed320d33bbe"
 CLIENT_ID = "id"
 CLIENT_SECRET = "secret"
+LIFETIME_ENERGY = {VEHICLE_ID: 1520.5, BASIC_VEHICLE_ID: 87.25, CHARGER_ID: 2104.0}
+"""kWh the mocked provider reports each device has charged so far."""
 
 
 def load_json(name: str) -> Any:
@@ -201,6 +203,11 @@ def mock_provider() -> Generator[AsyncMock]:
         load_json("smart_charging_status.json")
     )
     provider.async_list_locations.return_value = [home_location()]
+
+    async def lifetime_energy(kind: DeviceKind, device_id: str) -> float:
+        return LIFETIME_ENERGY.get(device_id, 0.0)
+
+    provider.async_get_lifetime_energy.side_effect = lifetime_energy
     provider.async_set_max_current.return_value = MaxCurrentAction(
         id="max-current-action",
         user_id=USER_ID,

@@ -108,13 +108,16 @@ async def test_snapshot(
 async def test_gated_entities(
     hass: HomeAssistant, entity_registry: er.EntityRegistry, hiven_setup: MockConfigEntry
 ) -> None:
-    """No switch (no start/stop), no refresh button, no tracker, no smart-charging status."""
+    """No switch (no start/stop), refresh button, tracker, smart-charging status or energy."""
     assert hiven_setup.state is ConfigEntryState.LOADED
     entities = er.async_entries_for_config_entry(entity_registry, hiven_setup.entry_id)
     domains = {entity.domain for entity in entities}
     assert {"binary_sensor", "number", "select", "sensor", "time"} <= domains
     assert not domains & {"switch", "button", "device_tracker"}
     assert not any(entity.unique_id.endswith("smart_charging_status") for entity in entities)
+    # Hiven keeps no charging statistics: no lifetime energy sensor, not even unavailable.
+    assert not any(entity.unique_id.endswith("lifetime_energy") for entity in entities)
+    assert any(entity.unique_id.endswith("battery_level") for entity in entities)
 
 
 async def test_api_key_never_in_diagnostics(

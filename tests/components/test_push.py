@@ -41,6 +41,7 @@ from custom_components.connected_ev.api.models import (
 )
 from custom_components.connected_ev.api.provider import ProviderFeature
 from custom_components.connected_ev.const import DEFAULT_IDLE_INTERVAL, DOMAIN
+from custom_components.connected_ev.energy import ENERGY_READ_INTERVAL
 from custom_components.connected_ev.options import DATA_PUSH, DEFAULT_PUSH_INTERVAL
 from custom_components.connected_ev.push import (
     MAX_DELIVERY_BYTES,
@@ -308,6 +309,17 @@ async def test_discovered_schedules_a_refresh(
     assert mock_provider.async_list_vehicles.await_count == lists + 1
 
 
+async def test_account_device_names_its_provider(
+    init_integration: MockConfigEntry, device_registry: dr.DeviceRegistry
+) -> None:
+    """The push sensors' device says whose account it is, not "unknown"."""
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"account_{USER_ID}"), init_integration.entry_id
+    )
+    assert device is not None
+    assert (device.manufacturer, device.model, device.name) == ("Enode", "Account", "Enode sandbox")
+
+
 async def test_deleted_removes_the_device(
     hass: HomeAssistant,
     client: TestClient,
@@ -453,6 +465,33 @@ async def test_health_stretches_and_restores_polling(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert mock_provider.async_list_vehicles.await_count > lists
+
+
+async def test_pushed_charging_reads_energy_between_safety_polls(
+    hass: HomeAssistant,
+    client: TestClient,
+    freezer: FrozenDateTimeFactory,
+    mock_provider: AsyncMock,
+) -> None:
+    """Push carries no statistics: a pushed charging vehicle is read on the energy timer."""
+    vehicle = _vehicle(70)
+    vehicle["chargeState"] |= {"isCharging": True, "powerDeliveryState": "PLUGGED_IN:CHARGING"}
+    event = _event("user:vehicle:updated", vehicle=vehicle, updatedFields=["chargeState"])
+    assert await _deliver(client, [event]) == 200
+    assert hass.states.get(HEALTH).state == PushHealth.HEALTHY
+    lists = mock_provider.async_list_vehicles.await_count
+    reads = mock_provider.async_get_lifetime_energy.await_count
+
+    freezer.tick(ENERGY_READ_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert mock_provider.async_get_lifetime_energy.await_args.args == (
+        DeviceKind.VEHICLE,
+        VEHICLE_ID,
+    )
+    assert mock_provider.async_get_lifetime_energy.await_count == reads + 1
+    assert mock_provider.async_list_vehicles.await_count == lists  # no poll for it
 
 
 async def test_health_change_while_rate_limited_waits(

@@ -95,13 +95,49 @@ async def test_unknown_values(
     assert hass.states.get("sensor.batmobile_odometer").state == STATE_UNKNOWN
 
 
+@pytest.mark.parametrize(
+    ("is_charging", "rate", "shown"),
+    [
+        (False, None, "0.0"),
+        (None, None, STATE_UNKNOWN),
+        (True, None, STATE_UNKNOWN),
+        (True, 7.4, "7.4"),
+    ],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_charge_rate_is_zero_only_when_known_not_charging(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    mock_provider: AsyncMock,
+    is_charging: bool | None,
+    rate: float | None,
+    shown: str,
+) -> None:
+    """No rate from a device that is not charging draws 0 kW; otherwise no rate is unknown."""
+    first, second = load_vehicles()
+    first = replace(
+        first,
+        charge_state=replace(first.charge_state, is_charging=is_charging, charge_rate_kw=rate),
+    )
+    mock_provider.async_list_vehicles.return_value = [first, second]
+    freezer.tick(DEFAULT_IDLE_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert hass.states.get("sensor.batmobile_charge_rate").state == shown
+
+
 async def test_no_charge_state_no_charge_sensors(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     mock_provider: AsyncMock,
     setup_credentials: None,
 ) -> None:
-    """A vehicle that cannot report its charge state gets no charge sensors."""
+    """A vehicle that cannot report its charge state gets no charge or energy sensors.
+
+    With no charging to tell when its energy changes (nor any to count), its statistics are
+    not read either.
+    """
     first, second = load_vehicles()
     second = replace(
         second,
@@ -118,7 +154,11 @@ async def test_no_charge_state_no_charge_sensors(
 
     assert hass.states.get("sensor.renault_zoe_battery") is None
     assert hass.states.get("sensor.renault_zoe_odometer") is None
+    assert hass.states.get("sensor.renault_zoe_lifetime_energy") is None
     assert hass.states.get("sensor.renault_zoe_last_seen") is not None
+    assert hass.states.get("sensor.batmobile_lifetime_energy") is not None
+    read = {call.args[1] for call in mock_provider.async_get_lifetime_energy.await_args_list}
+    assert read == {first.id, load_chargers()[0].id}
 
 
 async def test_device_missing_from_data_is_unavailable(

@@ -7,8 +7,10 @@ and a server that agree with themselves but not with each other.
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -41,6 +43,7 @@ from custom_components.connected_ev.api.models import (
     PowerDeliveryState,
     PushDelivery,
     PushEventKind,
+    StatisticsResolution,
 )
 from sandbox.server import SandboxServer
 
@@ -330,3 +333,51 @@ async def test_start_with_nothing_plugged_in_is_refused_with_a_reason(
     assert info.value.detail
     with pytest.raises(NotCapableError):
         await client.async_set_charger_charging(seeded["chargerIds"][0], ChargingCommand.START)
+
+
+async def test_lifetime_energy_grows_while_charging(
+    server: SandboxServer, session: aiohttp.ClientSession, client: EnodeClient
+) -> None:
+    """The statistics request the provider sends is the one the sandbox answers with energy."""
+    seeded = await _admin(
+        session,
+        server,
+        "POST",
+        f"/users/{USER}/seed",
+        vehicles=1,
+        chargers=1,
+        vehicleVendor="TESLA",
+    )
+    vehicle_id, charger_id = seeded["vehicleIds"][0], seeded["chargerIds"][0]
+    provider = EnodeProvider(client, USER)
+    assert await provider.async_get_lifetime_energy(DeviceKind.VEHICLE, vehicle_id) == 0
+
+    await _admin(session, server, "PATCH", f"/vehicles/{vehicle_id}", batteryLevel=40)
+    await _admin(
+        session,
+        server,
+        "POST",
+        f"/vehicles/{vehicle_id}/plug",
+        chargerId=charger_id,
+        autoStart=True,
+    )
+    await server.advance(3600)
+    # 16 A on three phases for an hour (the clock also runs in real time meanwhile).
+    vehicle = await provider.async_get_lifetime_energy(DeviceKind.VEHICLE, vehicle_id)
+    charger = await provider.async_get_lifetime_energy(DeviceKind.CHARGER, charger_id)
+    assert vehicle == pytest.approx(11.04, abs=0.05)
+    assert charger == pytest.approx(vehicle, abs=0.05)
+    quarters = await client.async_get_charging_statistics(
+        USER,
+        device_kind=DeviceKind.VEHICLE,
+        device_id=vehicle_id,
+        start=datetime.now(UTC) - timedelta(days=1),
+        resolution=StatisticsResolution.QUARTER_HOUR,
+    )
+    assert math.fsum(entry.energy_kwh for entry in quarters) == pytest.approx(vehicle, abs=0.05)
+    assert [entry.start.minute % 15 for entry in quarters] == [0] * len(quarters)
+
+    with pytest.raises(NotFoundError):
+        await provider.async_get_lifetime_energy(DeviceKind.VEHICLE, "no-such-vehicle")
+    with pytest.raises(NotCapableError):  # 400: the id is a vehicle, not a charger
+        await provider.async_get_lifetime_energy(DeviceKind.CHARGER, vehicle_id)

@@ -63,6 +63,8 @@ RESPONSES: tuple[tuple[str, str, str], ...] = (
     ("get", "/webhooks/{webhookId}", "404"),
     ("patch", "/webhooks/{webhookId}", "200"),
     ("post", "/webhooks/{webhookId}/test", "200"),
+    ("get", "/users/{userId}/statistics/charging", "200"),
+    ("get", "/users/{userId}/statistics/charging", "404"),
 )
 WEBHOOKS: tuple[str, ...] = (
     "user:vehicle:discovered",

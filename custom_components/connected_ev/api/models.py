@@ -559,6 +559,26 @@ class PushDelivery:
     events: tuple[PushEvent, ...]
 
 
+class StatisticsResolution(StrEnum):
+    """The length of the time buckets a provider adds statistics up in."""
+
+    QUARTER_HOUR = "quarter_hour"
+    HALF_HOUR = "half_hour"
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclass(frozen=True, slots=True)
+class ChargingStatisticsEntry:
+    """The energy a device charged in one time bucket that begins at ``start``."""
+
+    start: datetime
+    energy_kwh: float
+
+
 @dataclass(frozen=True, slots=True)
 class Page[T]:
     """One page of a cursor-paginated list."""

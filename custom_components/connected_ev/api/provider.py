@@ -47,6 +47,8 @@ class ProviderFeature(StrEnum):
     LOCATIONS = "locations"
     PUSH = "push"
     REFRESH_HINT = "refresh_hint"
+    CHARGING_STATISTICS = "charging_statistics"
+    """The provider keeps per-device charging statistics: ``async_get_lifetime_energy``."""
 
 
 class Provider(Protocol):
@@ -110,6 +112,14 @@ class Provider(Protocol):
         self, kind: DeviceKind, device_id: str, max_current_a: float
     ) -> MaxCurrentAction:
         """Change the device's maximum charging current (ampere)."""
+        ...
+
+    async def async_get_lifetime_energy(self, kind: DeviceKind, device_id: str) -> float:
+        """Return the kWh the device has charged over its whole history (one request).
+
+        ``CHARGING_STATISTICS`` only (else ``NotCapableError``). Statistics can lag behind
+        the device's data, so a value read while charging is a little behind.
+        """
         ...
 
     # --- smart-charging preferences ----------------------------------------------------

@@ -72,6 +72,7 @@ def test_protocol_and_identity(provider: HivenProvider, hiven: HivenClient) -> N
     assert as_protocol.features == HIVEN_FEATURES
     assert ProviderFeature.PUSH not in HIVEN_FEATURES
     assert ProviderFeature.CHARGING_CONTROL not in HIVEN_FEATURES
+    assert ProviderFeature.CHARGING_STATISTICS not in HIVEN_FEATURES
     assert provider.client is hiven
     assert provider.supported_preference_fields == frozenset(PreferenceField)
     assert ChargingBehavior.ANYWHERE in provider.supported_charging_behaviors
@@ -197,13 +198,14 @@ async def test_link_refusals(provider: HivenProvider, mock_api: aioresponses) ->
 
 
 async def test_not_capable(provider: HivenProvider, mock_api: aioresponses) -> None:
-    """Control, chargers, status and push are not Hiven's: refused without a request."""
+    """Control, chargers, status, statistics and push are not Hiven's: refused, no request."""
     calls = [
         provider.async_set_charging(DeviceKind.VEHICLE, DEVICE_ID, ChargingCommand.START),
         provider.async_get_charge_action(DeviceKind.VEHICLE, "a"),
         provider.async_refresh_hint(DeviceKind.VEHICLE, DEVICE_ID),
         provider.async_set_max_current(DeviceKind.VEHICLE, DEVICE_ID, 16),
         provider.async_get_smart_charging_status(DEVICE_ID),
+        provider.async_get_lifetime_energy(DeviceKind.VEHICLE, DEVICE_ID),
         provider.async_set_charger_location("c", None),
         provider.async_create_push_subscription("https://x", "s"),
         provider.async_test_push_subscription("w"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from enum import Enum
 from typing import Any, Final
 
@@ -23,6 +24,7 @@ from ..models import (
     Charger,
     ChargingCommand,
     ChargingLocation,
+    ChargingStatisticsEntry,
     DeviceKind,
     Intervention,
     LinkSession,
@@ -31,6 +33,7 @@ from ..models import (
     SmartChargingPolicy,
     SmartChargingStatus,
     SmartOverride,
+    StatisticsResolution,
     UserInfo,
     Vehicle,
     Webhook,
@@ -44,6 +47,7 @@ from .parse import (
     parse_action,
     parse_charge_action,
     parse_charger,
+    parse_charging_statistics,
     parse_intervention,
     parse_interventions,
     parse_link_session,
@@ -75,6 +79,7 @@ class UnsetType(Enum):
 UNSET: Final = UnsetType.UNSET
 
 _CHARGING_ACTIONS: Final = {ChargingCommand.START: "START", ChargingCommand.STOP: "STOP"}
+_STATISTICS_KINDS: Final = frozenset({DeviceKind.VEHICLE, DeviceKind.CHARGER})
 
 
 class EnodeClient:
@@ -587,6 +592,43 @@ class EnodeClient:
         """Delete a charging location; returns it as it was."""
         data = await self._request("DELETE", "/locations/{locationId}", {"locationId": location_id})
         return parse_location(data)
+
+    # --- statistics --------------------------------------------------------------------
+
+    async def async_get_charging_statistics(
+        self,
+        user_id: str,
+        *,
+        device_kind: DeviceKind,
+        start: datetime,
+        end: datetime | None = None,
+        device_id: str | None = None,
+        location_id: str | None = None,
+        resolution: StatisticsResolution = StatisticsResolution.DAY,
+    ) -> list[ChargingStatisticsEntry]:
+        """Get the energy charged per time bucket by one device, or by all of a kind.
+
+        Buckets are in UTC: the deprecated ``utcOffset`` is never sent.
+        """
+        if device_kind not in _STATISTICS_KINDS:
+            raise InvalidRequestError("device_kind must be vehicle or charger")
+        params = {
+            "startDate": check.timestamp(start, "start"),
+            "type": device_kind.value,
+            "resolution": resolution.value.upper(),
+        }
+        if end is not None:
+            params["endDate"] = check.timestamp(end, "end")
+            if end < start:
+                raise InvalidRequestError("end must not be before start")
+        if device_id is not None:
+            params["id"] = check.resource_id(device_id, "device_id")
+        if location_id is not None:
+            params["locationId"] = check.resource_id(location_id, "location_id")
+        data = await self._request(
+            "GET", "/users/{userId}/statistics/charging", {"userId": user_id}, params=params
+        )
+        return parse_charging_statistics(data)
 
     # --- interventions -----------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from ..models import (
     ChargingCommand,
     ChargingLocation,
     ChargingPreferences,
+    ChargingStatisticsEntry,
     DeviceInformation,
     DeviceKind,
     GeoPosition,
@@ -507,6 +508,29 @@ def parse_webhook_test_result(data: object) -> WebhookTestResult:
         description=_str(obj.get("description")) or "",
         response_status=parse_int(_sub_object(obj.get("response")).get("code")),
     )
+
+
+# --- statistics ------------------------------------------------------------------------
+
+
+def parse_charging_statistics(data: object) -> list[ChargingStatisticsEntry]:
+    """Parse a ``chargingStatisticsTimeseries``: a plain JSON array, one entry per bucket.
+
+    ``kwhSum`` and ``date`` are required numbers/date-times: a bucket without them would make
+    any sum of them a lie, so the whole answer is refused rather than read as zero.
+    """
+    if not isinstance(data, list):
+        raise InvalidResponseError("Enode charging statistics is not a JSON array")
+    return [_charging_statistics_entry(item) for item in data]
+
+
+def _charging_statistics_entry(data: object) -> ChargingStatisticsEntry:
+    what = "charging statistics entry"
+    obj = _object(data, what)
+    start = parse_timestamp(obj.get("date"))
+    if start is None:
+        raise InvalidResponseError(f"Enode {what}: 'date' is missing or not a date-time")
+    return ChargingStatisticsEntry(start=start, energy_kwh=_required_number(obj, "kwhSum", what))
 
 
 # --- pagination ------------------------------------------------------------------------

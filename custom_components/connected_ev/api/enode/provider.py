@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
 from ..errors import (
@@ -28,6 +30,7 @@ from ..models import (
     PushDelivery,
     SmartChargingStatus,
     SocUnit,
+    StatisticsResolution,
     UserInfo,
     Vehicle,
     WebhookTestResult,
@@ -48,6 +51,15 @@ in percent; it has no write for the charge limit, capacity, price area or locati
 
 ENODE_BEHAVIORS: Final = frozenset({ChargingBehavior.OFF, ChargingBehavior.AT_LOCATION})
 """Enode only smart-charges at charging locations."""
+
+
+HISTORY_START: Final = datetime(2018, 1, 1, tzinfo=UTC)
+"""Where a device's lifetime energy is counted from.
+
+Enode's vehicles and chargers carry no link date, so "since it was linked" cannot be asked
+for. A fixed start earlier than any data Enode can hold (its device APIs date from the
+2020s), read in YEAR buckets, costs one request with one entry per year, and needs nothing
+remembered between requests."""
 
 
 class EnodeProvider:
@@ -148,6 +160,17 @@ class EnodeProvider:
         if kind is DeviceKind.CHARGER:
             return await self._client.async_set_charger_max_current(device_id, max_current_a)
         raise InvalidRequestError("kind must be vehicle or charger")
+
+    async def async_get_lifetime_energy(self, kind: DeviceKind, device_id: str) -> float:
+        """Add up the device's yearly ``kwhSum`` since ``HISTORY_START`` (one request)."""
+        entries = await self._client.async_get_charging_statistics(
+            self._user_id,
+            device_kind=kind,
+            device_id=device_id,
+            start=HISTORY_START,
+            resolution=StatisticsResolution.YEAR,
+        )
+        return math.fsum(entry.energy_kwh for entry in entries)
 
     # --- smart-charging preferences: the smart-charging policy ---------------------------
 

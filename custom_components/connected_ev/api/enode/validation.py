@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from ..errors import InvalidRequestError
@@ -75,6 +76,13 @@ def deadline(value: str) -> str:
     if not isinstance(value, str) or not _DEADLINE.fullmatch(value):
         raise InvalidRequestError("deadline must be HH:MM (00:00-23:59 or 24:00)")
     return value
+
+
+def timestamp(value: datetime, name: str) -> str:
+    """Format an aware datetime as the API's UTC date-time (``2021-03-21T00:15:00.000Z``)."""
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidRequestError(f"{name} must be a datetime with a time zone")
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def non_empty_text(value: str, name: str, *, min_length: int = 1, max_length: int = 0) -> str:

@@ -1,8 +1,8 @@
 """Hiven as a ``Provider``: one Hiven user (API key + user id) is one account.
 
-Hiven has no start/stop, charger, push or refresh-hint endpoints in its vehicle document,
-and no smart-charging status: those features are absent and their calls raise
-``NotCapableError``. Linking is code based (Smartcar): ``async_create_link_session`` gives
+Hiven has no start/stop, charger, push, refresh-hint or charging-statistics endpoints in its
+vehicle document, and no smart-charging status: those features are absent and their calls
+raise ``NotCapableError``. Linking is code based (Smartcar): ``async_create_link_session`` gives
 the authorization URL, ``async_complete_link`` hands the redirect's code to Hiven.
 """
 
@@ -237,6 +237,10 @@ class HivenProvider:
     ) -> MaxCurrentAction:
         """There is no current control."""
         raise NotCapableError("Hiven cannot set the charging current")
+
+    async def async_get_lifetime_energy(self, kind: DeviceKind, device_id: str) -> float:
+        """Hiven's document has no charging statistics or energy counter."""
+        raise NotCapableError("Hiven has no charging statistics")
 
     # --- smart-charging preferences: the ev-preferences resource -------------------------
 

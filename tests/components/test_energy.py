@@ -1,0 +1,376 @@
+"""Lifetime energy: read at start-up, while charging and once after, kept, restored, gated."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+from itertools import pairwise
+from unittest.mock import AsyncMock
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNKNOWN, Platform
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    mock_restore_cache_with_extra_data,
+)
+
+from custom_components.connected_ev.api.errors import (
+    ProviderUnavailableError,
+    RateLimitedError,
+)
+from custom_components.connected_ev.api.models import (
+    Charger,
+    DeviceKind,
+    Vehicle,
+)
+from custom_components.connected_ev.api.provider import ProviderFeature
+from custom_components.connected_ev.const import DEFAULT_CHARGING_INTERVAL, DEFAULT_IDLE_INTERVAL
+from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
+from custom_components.connected_ev.energy import (
+    ENERGY_READ_INTERVAL,
+    ENERGY_SETTLE_DELAY,
+    EnergySchedule,
+)
+
+from .conftest import (
+    BASIC_VEHICLE_ID,
+    CHARGER_ID,
+    LIFETIME_ENERGY,
+    VEHICLE_ID,
+    load_chargers,
+    load_vehicles,
+)
+
+BATMOBILE = "sensor.batmobile_lifetime_energy"
+ZAPTEC = "sensor.zaptec_go_lifetime_energy"
+RENAULT = "sensor.renault_zoe_lifetime_energy"
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Only the sensor platform."""
+    return [Platform.SENSOR]
+
+
+class Reads:
+    """The provider's lifetime energy per device, and when each read happened."""
+
+    def __init__(self, mock_provider: AsyncMock) -> None:
+        self.energy = dict(LIFETIME_ENERGY)
+        self.times: dict[str, list[datetime]] = {}
+        self.failures: dict[str, Exception] = {}
+        mock_provider.async_get_lifetime_energy.side_effect = self.read
+
+    async def read(self, kind: DeviceKind, device_id: str) -> float:
+        self.times.setdefault(device_id, []).append(dt_util.utcnow())
+        if (error := self.failures.get(device_id)) is not None:
+            raise error
+        return self.energy[device_id]
+
+    def count(self, device_id: str) -> int:
+        return len(self.times.get(device_id, []))
+
+
+@pytest.fixture(autouse=True)
+def reads(mock_provider: AsyncMock) -> Reads:
+    """Record the reads; autouse, so it is in place before start-up reads."""
+    return Reads(mock_provider)
+
+
+def _coordinator(entry: MockConfigEntry) -> ConnectedEVCoordinator:
+    coordinator: ConnectedEVCoordinator = entry.runtime_data.coordinator
+    return coordinator
+
+
+def _charging[DeviceT: (Vehicle, Charger)](device: DeviceT, on: bool = True) -> DeviceT:
+    return replace(device, charge_state=replace(device.charge_state, is_charging=on))
+
+
+def _set_charging(mock_provider: AsyncMock, on: bool) -> None:
+    """Make the Batmobile and the Zaptec charge (or stop) in the next poll."""
+    vehicles, chargers = load_vehicles(), load_chargers()
+    mock_provider.async_list_vehicles.return_value = [_charging(vehicles[0], on), vehicles[1]]
+    mock_provider.async_list_chargers.return_value = [_charging(chargers[0], on)]
+
+
+async def _run(hass: HomeAssistant, freezer: FrozenDateTimeFactory, total: timedelta) -> None:
+    """Let ``total`` pass a minute at a time, running every timer and task on the way."""
+    for _ in range(int(total / timedelta(minutes=1))):
+        freezer.tick(timedelta(minutes=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_idle_devices_are_read_once(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, reads: Reads, mock_provider: AsyncMock
+) -> None:
+    """Start-up reads every device once; idle polls after that cost no statistics."""
+    assert {device: reads.count(device) for device in LIFETIME_ENERGY} == dict.fromkeys(
+        LIFETIME_ENERGY, 1
+    )
+    assert _state(hass, BATMOBILE) == "1520.5"
+    polls = mock_provider.async_list_vehicles.await_count
+
+    await _run(hass, freezer, timedelta(hours=2))
+
+    assert mock_provider.async_list_vehicles.await_count > polls + 10
+    assert {device: reads.count(device) for device in LIFETIME_ENERGY} == dict.fromkeys(
+        LIFETIME_ENERGY, 1
+    )
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_charging_read_every_15_minutes_then_once_after_stop(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, reads: Reads, mock_provider: AsyncMock
+) -> None:
+    """While charging at most every 15 minutes, then one read 15 minutes after the stop."""
+    await _run(hass, freezer, timedelta(minutes=30))
+    _set_charging(mock_provider, True)
+    await _run(hass, freezer, DEFAULT_IDLE_INTERVAL)  # the poll that sees it charge
+    for minute in range(60):
+        reads.energy[VEHICLE_ID] = 1520.5 + minute
+        await _run(hass, freezer, timedelta(minutes=1))
+
+    times = reads.times[VEHICLE_ID]
+    assert 4 <= len(times) - 1 <= 5  # an hour of charging, after the start-up read
+    assert all(later - earlier >= ENERGY_READ_INTERVAL for earlier, later in pairwise(times))
+    assert reads.count(CHARGER_ID) == len(times)
+    assert reads.count(BASIC_VEHICLE_ID) == 1  # idle all along
+    assert float(_state(hass, BATMOBILE)) > 1520.5 + 30
+
+    _set_charging(mock_provider, False)
+    await _run(hass, freezer, DEFAULT_CHARGING_INTERVAL)  # the poll that sees it stop
+    stopped = dt_util.utcnow()
+    reads.energy[VEHICLE_ID] = 1700.0
+    await _run(hass, freezer, timedelta(hours=2))
+
+    final = [moment for moment in reads.times[VEHICLE_ID] if moment > stopped]
+    assert len(final) == 1
+    # Due 15 minutes after the poll that saw the stop (up to one interval before ``stopped``).
+    assert (
+        ENERGY_SETTLE_DELAY - DEFAULT_CHARGING_INTERVAL
+        <= final[0] - stopped
+        <= (ENERGY_SETTLE_DELAY)
+    )
+    assert _state(hass, BATMOBILE) == "1700.0"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_failed_read_keeps_value_and_retries(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    reads: Reads,
+    mock_provider: AsyncMock,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failed read fails nothing else: the value stays, the next due read retries."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.connected_ev")
+    reads.failures[VEHICLE_ID] = ProviderUnavailableError("Enode GET /users/{userId}/… 503")
+    _set_charging(mock_provider, True)
+    await _run(hass, freezer, ENERGY_READ_INTERVAL + DEFAULT_IDLE_INTERVAL)
+
+    assert reads.count(VEHICLE_ID) == 2
+    assert _state(hass, BATMOBILE) == "1520.5"
+    assert _coordinator(init_integration).last_update_success
+    messages = [record.getMessage() for record in caplog.records]
+    assert "Could not read a vehicle's lifetime energy: ProviderUnavailableError" in messages
+    assert not any(VEHICLE_ID in message for message in messages)
+
+    del reads.failures[VEHICLE_ID]
+    reads.energy[VEHICLE_ID] = 1530.0
+    await _run(hass, freezer, ENERGY_READ_INTERVAL)
+    assert reads.count(VEHICLE_ID) == 3
+    assert _state(hass, BATMOBILE) == "1530.0"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_rate_limit_ends_the_round(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, reads: Reads, mock_provider: AsyncMock
+) -> None:
+    """After a 429 no other device is read in that round; all wait for the next."""
+    reads.failures[VEHICLE_ID] = RateLimitedError("Enode rate limited")
+    _set_charging(mock_provider, True)
+    await _run(hass, freezer, ENERGY_READ_INTERVAL + timedelta(minutes=1))
+
+    assert reads.count(VEHICLE_ID) == 2
+    assert reads.count(CHARGER_ID) == 1  # the charger comes after the vehicle in a round
+    del reads.failures[VEHICLE_ID]
+    await _run(hass, freezer, ENERGY_READ_INTERVAL)
+    assert (reads.count(VEHICLE_ID), reads.count(CHARGER_ID)) == (3, 2)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_a_smaller_read_never_lowers_the_total(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, reads: Reads, mock_provider: AsyncMock
+) -> None:
+    """Home Assistant would take a decrease for a meter reset: the larger value stays."""
+    _set_charging(mock_provider, True)
+    reads.energy[VEHICLE_ID] = 1500.0
+    await _run(hass, freezer, ENERGY_READ_INTERVAL + DEFAULT_IDLE_INTERVAL)
+    assert reads.count(VEHICLE_ID) == 2
+    assert _state(hass, BATMOBILE) == "1520.5"
+
+    reads.energy[VEHICLE_ID] = 1525.0
+    await _run(hass, freezer, ENERGY_READ_INTERVAL)
+    assert _state(hass, BATMOBILE) == "1525.0"
+
+
+@pytest.mark.parametrize(("stored", "shown"), [(1600.0, "1600.0"), (1000.0, "1520.5")])
+async def test_restored_after_restart(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_provider: AsyncMock,
+    setup_credentials: None,
+    stored: float,
+    shown: str,
+) -> None:
+    """The last value comes back with Home Assistant; the start-up read only raises it."""
+    _restore(hass, stored)
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert _state(hass, BATMOBILE) == shown
+
+
+async def test_restored_when_the_start_up_read_fails(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_provider: AsyncMock,
+    setup_credentials: None,
+) -> None:
+    """No value read yet: the restored one is shown (only kWh values are taken back)."""
+    _restore(hass, 1600.0)
+    mock_provider.async_get_lifetime_energy.side_effect = ProviderUnavailableError("down")
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert _state(hass, BATMOBILE) == "1600.0"
+    assert _state(hass, ZAPTEC) == STATE_UNKNOWN  # restored in Wh: not taken
+    assert _state(hass, RENAULT) == STATE_UNKNOWN  # restored without a value
+
+
+def _restore(hass: HomeAssistant, kwh: float) -> None:
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(BATMOBILE, str(kwh)),
+                {"native_value": kwh, "native_unit_of_measurement": "kWh"},
+            ),
+            (
+                State(ZAPTEC, "5000000"),
+                {"native_value": 5_000_000, "native_unit_of_measurement": "Wh"},
+            ),
+            (
+                State(RENAULT, STATE_UNKNOWN),
+                {"native_value": None, "native_unit_of_measurement": "kWh"},
+            ),
+        ],
+    )
+
+
+async def test_push_health_does_not_slow_energy_reads(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    reads: Reads,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+) -> None:
+    """With hourly safety polls, pushed charging is still read every 15 minutes."""
+    coordinator = _coordinator(init_integration)
+    coordinator.async_set_push_interval(timedelta(hours=1))
+    polls = mock_provider.async_list_vehicles.await_count
+    await _run(hass, freezer, timedelta(minutes=20))
+    vehicles = dict(coordinator.data.vehicles)
+    vehicles[VEHICLE_ID] = _charging(vehicles[VEHICLE_ID])
+    coordinator.async_set_pushed_data(replace(coordinator.data, vehicles=vehicles))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert reads.count(VEHICLE_ID) == 2  # at once: the last read was 20 minutes ago
+
+    await _run(hass, freezer, timedelta(minutes=30))
+    assert reads.count(VEHICLE_ID) == 4
+    vehicles[VEHICLE_ID] = _charging(vehicles[VEHICLE_ID], on=False)
+    coordinator.async_set_pushed_data(replace(coordinator.data, vehicles=vehicles))
+    await _run(hass, freezer, ENERGY_SETTLE_DELAY)
+    assert reads.count(VEHICLE_ID) == 5
+    assert mock_provider.async_list_vehicles.await_count == polls  # all without a poll
+    await _run(hass, freezer, timedelta(minutes=30))
+    assert reads.count(VEHICLE_ID) == 5
+
+
+async def test_manual_only_reads_on_refresh_only(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    reads: Reads,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The "manual only" option means no scheduled request, statistics included."""
+    coordinator = _coordinator(init_integration)
+    coordinator.manual_only = True
+    vehicles = dict(coordinator.data.vehicles)
+    vehicles[VEHICLE_ID] = _charging(vehicles[VEHICLE_ID])
+    coordinator.async_set_pushed_data(replace(coordinator.data, vehicles=vehicles))
+    await _run(hass, freezer, timedelta(minutes=30))
+    assert reads.count(VEHICLE_ID) == 1
+
+
+@pytest.mark.parametrize(
+    "features",
+    [
+        frozenset(ProviderFeature) - {ProviderFeature.CHARGING_STATISTICS},
+        frozenset({ProviderFeature.LINK_CODE, ProviderFeature.LOCATIONS}),  # Hiven's
+    ],
+)
+async def test_no_sensor_without_statistics(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    mock_config_entry: MockConfigEntry,
+    mock_provider: AsyncMock,
+    setup_credentials: None,
+    features: frozenset[ProviderFeature],
+) -> None:
+    """A provider without statistics gets no energy sensor at all (not an unavailable one)."""
+    mock_provider.features = features
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert hass.states.get(BATMOBILE) is None
+    assert not [
+        entry
+        for entry in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
+        if entry.unique_id.endswith("_lifetime_energy")
+    ]
+    mock_provider.async_get_lifetime_energy.assert_not_called()
+
+
+def test_schedule_forgets_unlisted_devices() -> None:
+    """A device no longer listed owes nothing; listed again, it is read at once."""
+    now = dt_util.utcnow()
+    schedule = EnergySchedule()
+    schedule.observe({"a": False, "b": True}, now)
+    assert schedule.start_reads(now) == {"a", "b"}
+    schedule.read_succeeded("a", now)
+    schedule.read_succeeded("b", now)
+    schedule.read_succeeded("gone", now)
+    assert schedule.next_due() == now + ENERGY_READ_INTERVAL  # b charges
+    schedule.observe({"a": False}, now)
+    assert schedule.next_due() is None
+    schedule.observe({"a": False, "b": False}, now + timedelta(minutes=1))
+    assert schedule.start_reads(now + timedelta(minutes=1)) == {"b"}
