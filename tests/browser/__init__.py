@@ -1,0 +1,1 @@
+"""Real-browser tests: a real Home Assistant process driven through headless chromium."""
