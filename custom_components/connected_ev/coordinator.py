@@ -350,12 +350,15 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         for device in devices:
             if device.id not in due:
                 continue
-            kind = DeviceKind.VEHICLE if isinstance(device, Vehicle) else DeviceKind.CHARGER
             try:
-                read[device.id] = await self.provider.async_get_lifetime_energy(kind, device.id)
+                read[device.id] = await self.provider.async_get_lifetime_energy(
+                    device.kind, device.id
+                )
             except ProviderError as err:
                 LOGGER.debug(
-                    "Could not read a %s's lifetime energy: %s", kind.value, type(err).__name__
+                    "Could not read a %s's lifetime energy: %s",
+                    device.kind.value,
+                    type(err).__name__,
                 )
                 if isinstance(err, RateLimitedError):
                     break

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterable
 from itertools import chain
-from typing import Any, Concatenate, cast, override
+from typing import TYPE_CHECKING, Any, Concatenate, cast, override
 
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
@@ -20,9 +20,12 @@ from .api.errors import (
     ProviderUnavailableError,
     RateLimitedError,
 )
-from .api.models import Capability, Charger, DeviceKind, Vehicle
+from .api.models import Capability, Charger, DeviceKind, PreferenceField, Vehicle
 from .const import DOMAIN
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator, device_name
+
+if TYPE_CHECKING:
+    from .preferences import PreferencesManager
 
 
 def reports_charge_state(device: Vehicle | Charger) -> bool:
@@ -60,7 +63,7 @@ class ConnectedEVEntity[DeviceT: Vehicle | Charger](CoordinatorEntity[ConnectedE
         self.entity_description = description
         self.device = device
         self.device_id = device.id
-        self.kind = DeviceKind.VEHICLE if isinstance(device, Vehicle) else DeviceKind.CHARGER
+        self.kind = device.kind
         self._attr_unique_id = f"{device.id}_{description.key}"
         self._attr_device_info = device_info(device)
 
@@ -115,6 +118,22 @@ def async_add_device_entities(
 
     add_new_entities()
     entry.async_on_unload(coordinator.async_add_listener(add_new_entities))
+
+
+def async_add_preference_entities(
+    entry: ConnectedEVConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    field: PreferenceField,
+    create: Callable[[PreferencesManager, Vehicle], Entity],
+) -> None:
+    """Add one entity per vehicle whose provider honours the preference ``field``."""
+    manager = entry.runtime_data.preferences
+    async_add_device_entities(
+        entry,
+        async_add_entities,
+        lambda _, vehicle: [create(manager, vehicle)] if manager.supports(vehicle, field) else [],
+        lambda _, charger: [],
+    )
 
 
 def translate_provider_error(

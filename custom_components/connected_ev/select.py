@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import ChargingBehavior, ChargingPreferencesUpdate, PreferenceField, Vehicle
 from .coordinator import ConnectedEVConfigEntry
-from .entity import ConnectedEVEntity, async_add_device_entities, provider_errors_translated
+from .entity import ConnectedEVEntity, async_add_preference_entities, provider_errors_translated
 from .preferences import PreferencesManager
 
 PARALLEL_UPDATES = 1
@@ -29,16 +29,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the behaviour select to vehicles whose provider lets it be changed."""
-    manager = entry.runtime_data.preferences
-    async_add_device_entities(
+    async_add_preference_entities(
         entry,
         async_add_entities,
-        lambda _, vehicle: (
-            [ConnectedEVChargingBehaviorSelect(manager, vehicle)]
-            if manager.supports(vehicle, PreferenceField.CHARGING_BEHAVIOR)
-            else []
-        ),
-        lambda _, charger: [],
+        PreferenceField.CHARGING_BEHAVIOR,
+        ConnectedEVChargingBehaviorSelect,
     )
 
 

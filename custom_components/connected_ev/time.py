@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import ChargingPreferencesUpdate, PreferenceField, Vehicle
 from .coordinator import ConnectedEVConfigEntry
-from .entity import ConnectedEVEntity, async_add_device_entities, provider_errors_translated
+from .entity import ConnectedEVEntity, async_add_preference_entities, provider_errors_translated
 from .preferences import PreferencesManager
 
 PARALLEL_UPDATES = 1
@@ -28,16 +28,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a ready-by time to vehicles whose provider takes one."""
-    manager = entry.runtime_data.preferences
-    async_add_device_entities(
-        entry,
-        async_add_entities,
-        lambda _, vehicle: (
-            [ConnectedEVReadyTime(manager, vehicle)]
-            if manager.supports(vehicle, PreferenceField.READY_TIME)
-            else []
-        ),
-        lambda _, charger: [],
+    async_add_preference_entities(
+        entry, async_add_entities, PreferenceField.READY_TIME, ConnectedEVReadyTime
     )
 
 

@@ -210,13 +210,18 @@ async def _expect_rows(card: Locator, *patterns: str) -> None:
         await asyncio.sleep(0.5)
 
 
+async def _launched(page: Page) -> None:
+    """Wait until Home Assistant's launch screen has gone: the app is ready."""
+    await page.locator("#ha-launch-screen").wait_for(state="detached", timeout=STEP_MS)
+
+
 async def _log_in(page: Page, base: str) -> None:
     await page.goto(base)
     await page.get_by_label("Username").fill(USERNAME)
     await page.locator("input[type=password]").fill(PASSWORD)
     await page.keyboard.press("Enter")
     await page.wait_for_url(lambda url: "/auth/" not in url, timeout=STEP_MS)
-    await page.locator("#ha-launch-screen").wait_for(state="detached", timeout=STEP_MS)
+    await _launched(page)
 
 
 async def _link_in_popup(page: Page, start: Locator) -> None:
@@ -254,7 +259,7 @@ async def _add_integration(page: Page, develop: Develop, screenshots: Path) -> N
 async def _goto(page: Page, url: str) -> None:
     """Open ``url`` and wait until Home Assistant's launch screen has gone."""
     await page.goto(url)
-    await page.locator("#ha-launch-screen").wait_for(state="detached", timeout=STEP_MS)
+    await _launched(page)
 
 
 async def _open_device(page: Page, base: str, name: str) -> None:

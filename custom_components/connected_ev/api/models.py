@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
-from typing import Self
+from typing import ClassVar, Self
 
 
 class LenientEnum(StrEnum):
@@ -314,6 +314,8 @@ class _Capable:
 class Vehicle(_Capable):
     """A linked electric vehicle."""
 
+    kind: ClassVar[DeviceKind] = DeviceKind.VEHICLE
+
     id: str
     user_id: str
     vendor: str
@@ -332,6 +334,8 @@ class Vehicle(_Capable):
 @dataclass(frozen=True, slots=True)
 class Charger(_Capable):
     """A linked home charger."""
+
+    kind: ClassVar[DeviceKind] = DeviceKind.CHARGER
 
     id: str
     user_id: str
