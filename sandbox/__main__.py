@@ -1,6 +1,8 @@
 """Command line: ``python -m sandbox --port 8765 --user-id demo --vehicles 2 --chargers 1``.
 
-Prints the base URL and the client credentials, then serves until Ctrl-C or SIGTERM.
+Prints the base URL and the client credentials, then serves until Ctrl-C or SIGTERM. With
+``--state PATH`` the simulated account is kept in that file across restarts; the device options
+then only apply when the file does not exist yet.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from sandbox.runtime import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_HEARTBEAT_INTERVAL
@@ -58,6 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulated data")
     parser.add_argument("--home-latitude", type=float, default=DEFAULT_HOME[0])
     parser.add_argument("--home-longitude", type=float, default=DEFAULT_HOME[1])
+    parser.add_argument(
+        "--state",
+        type=Path,
+        help="keep users, devices, locations, webhooks and tokens in this JSON file",
+    )
+    parser.add_argument(
+        "--connections-limit",
+        type=count_up_to(MAX_DEVICES),
+        help="linked devices after which new link sessions are refused with 403",
+    )
     return parser
 
 
@@ -73,7 +86,11 @@ def server_from_args(args: argparse.Namespace) -> SandboxServer:
         heartbeat_interval=args.heartbeat_interval,
         seed=args.seed,
         home=(args.home_latitude, args.home_longitude),
+        connections_limit=args.connections_limit,
+        state_path=args.state,
     )
+    if server.restored:
+        return server
     if args.user_id:
         server.world.seed_user(args.user_id, vehicles=args.vehicles, chargers=args.chargers)
     else:
@@ -94,6 +111,10 @@ def describe(server: SandboxServer, user_id: str | None) -> str:
         f"  Client secret: {server.client_secret}",
         f"  Admin API:     {server.url}/_sandbox/state",
     ]
+    state = server.sandbox.state_file
+    if state is not None:
+        origin = "restored from" if server.restored else "saved to"
+        lines.append(f"  State:         {origin} {state.path}")
     world = server.world
     if user_id:
         lines.append(f"  User {user_id}:")

@@ -1,10 +1,15 @@
-"""Smart charging routes: policy, status and smart override of a vehicle."""
+"""Smart charging routes: policy, status, plans and smart override of a vehicle."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from sandbox.payloads import smart_override_json, smart_policy_json, smart_status_json
+from sandbox.payloads import (
+    smart_override_json,
+    smart_plan_json,
+    smart_policy_json,
+    smart_status_json,
+)
 from sandbox.runtime import SANDBOX
 from sandbox.validation import DEADLINE_PATTERN, Body, read_json
 
@@ -46,6 +51,16 @@ async def get_status(request: web.Request) -> web.Response:
     world.now()
     vehicle = world.get_vehicle(request.match_info["vehicleId"])
     return web.json_response(smart_status_json(world, vehicle))
+
+
+@routes.get("/vehicles/{vehicleId}/smart-charging-plans/{smartChargingPlanId}")
+async def get_plan(request: web.Request) -> web.Response:
+    """Return one of a vehicle's smart charging plans, or its newest for ``latest``."""
+    world = request.app[SANDBOX].world
+    plan = world.get_smart_plan(
+        request.match_info["vehicleId"], request.match_info["smartChargingPlanId"]
+    )
+    return web.json_response(smart_plan_json(plan))
 
 
 @routes.post("/vehicles/{vehicleId}/smart-override")

@@ -10,8 +10,8 @@ from aiohttp import web
 from sandbox import catalog
 from sandbox.pagination import paginate, parse_page_request
 from sandbox.payloads import user_json, user_list_entry_json
-from sandbox.problems import bad_request
-from sandbox.runtime import SANDBOX
+from sandbox.problems import ApiProblem, bad_request
+from sandbox.runtime import SANDBOX, Sandbox
 from sandbox.validation import Body, present, read_json
 from sandbox.world import LinkSession
 
@@ -39,6 +39,21 @@ def _link_response(request: web.Request, session: LinkSession) -> web.Response:
     return web.json_response(
         {"linkUrl": f"{origin}/link/{session.token}", "linkToken": session.token}
     )
+
+
+def _check_connections_limit(sandbox: Sandbox) -> None:
+    """Refuse a new link with the spec's 403 once the client's linked devices reach the limit.
+
+    Enode counts connected devices per client; so does the sandbox (``--connections-limit``).
+    """
+    limit = sandbox.config.connections_limit
+    world = sandbox.world
+    if limit is not None and len(world.vehicles_of(None)) + len(world.chargers_of(None)) >= limit:
+        raise ApiProblem(
+            403,
+            f"Unable to create more connections for ClientID: {sandbox.config.client_id}",
+            title="Connections limit reached.",
+        )
 
 
 @routes.post("/users/{userId}/link")
@@ -71,6 +86,7 @@ async def link_user(request: web.Request) -> web.Response:
         raise bad_request(f"The {vendor_type}:read:data scope is required.")
     if vendor is not None and vendor not in catalog.VENDORS_BY_TYPE[vendor_type]:
         raise bad_request(f"{vendor} is not a {vendor_type} vendor.")
+    _check_connections_limit(sandbox)
     session = sandbox.world.create_link_session(
         request.match_info["userId"],
         vendor_type=vendor_type,

@@ -30,7 +30,7 @@ from sandbox.faults import Handler, apply_fault
 from sandbox.oauth import token_endpoint
 from sandbox.problems import ApiProblem, problem_response, problem_slug
 from sandbox.runtime import SANDBOX, Sandbox, SandboxConfig
-from sandbox.world import NotFoundError, PreconditionError, World
+from sandbox.world import ControlledError, NotFoundError, PreconditionError, World
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -59,6 +59,8 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return problem_response(404, str(err))
     except PreconditionError as err:
         return problem_response(400, str(err))
+    except ControlledError as err:
+        return problem_response(422, str(err))
     except web.HTTPException as exc:
         if exc.status < _HTTP_ERROR_MIN:
             raise
@@ -116,6 +118,7 @@ async def _ticker(sandbox: Sandbox) -> None:
         await asyncio.sleep(interval)
         try:
             sandbox.tick()
+            await sandbox.autosave()
         except Exception:
             _LOGGER.exception("Sandbox tick failed")
 
@@ -139,6 +142,8 @@ def _lifecycle(
             await sandbox.dispatcher.close()
             if own_session:
                 await client.close()
+            if sandbox.state_file is not None:
+                await sandbox.state_file.save()
 
     return context
 

@@ -4,6 +4,8 @@ Lifecycle events (discovered, deleted, action updates, credentials invalidated) 
 from the world's callbacks. ``user:vehicle:updated``/``user:charger:updated`` are found by
 rendering each device and comparing it with what was last announced, so any change (simulation,
 API call or admin poke) is reported with the list of ``updatedFields`` that changed.
+``user:vehicle:smart-charging-status-updated`` is found the same way from each vehicle's
+smart-charging status (its ``updatedAt`` alone changes on every rendering and never counts).
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.payloads import charger_json, event_json, vehicle_json
-from sandbox.world import World, WorldEvent
+from sandbox import catalog
+from sandbox.clock import isoformat
+from sandbox.payloads import charger_json, event_json, smart_status_json, vehicle_json
+from sandbox.world import Vehicle, World, WorldEvent
 
 type JSON = dict[str, Any]
+
+SMART_STATUS_EVENT = "user:vehicle:smart-charging-status-updated"
 
 # Fields that change on every poll; they are reported only alongside a real change.
 TIMESTAMP_FIELDS = frozenset(
@@ -46,6 +52,7 @@ class EventHub:
         self._sink = sink
         self._enabled = enabled
         self._baselines: dict[str, dict[str, Any]] = {}
+        self._smart_baselines: dict[str, dict[str, Any]] = {}
         world.listeners.append(self._on_world_event)
 
     def _on_world_event(self, event: WorldEvent) -> None:
@@ -59,7 +66,7 @@ class EventHub:
             self._sink(body)
 
     def collect(self) -> None:
-        """Emit an ``:updated`` event for each device that changed since last time.
+        """Emit an ``:updated`` event for each device (and smart status) that changed.
 
         Baselines are kept even while no webhook exists, so a change made just after the
         first webhook is registered is still delivered rather than absorbed.
@@ -76,6 +83,7 @@ class EventHub:
                 "vehicle",
                 vehicle_json(self.world, vehicle),
             )
+            self._compare_smart(enabled, vehicle)
         for charger in self.world.chargers_of(None):
             seen.add(charger.id)
             self._compare(
@@ -88,6 +96,36 @@ class EventHub:
             )
         for device_id in set(self._baselines) - seen:
             del self._baselines[device_id]
+        for device_id in set(self._smart_baselines) - seen:
+            del self._smart_baselines[device_id]
+
+    def _compare_smart(self, enabled: bool, vehicle: Vehicle) -> None:
+        """Emit the vehicle's smart-charging status when anything but ``updatedAt`` changed."""
+        status = smart_status_json(self.world, vehicle)
+        current = flatten(status)
+        del current["updatedAt"]
+        baseline = self._smart_baselines.get(vehicle.id)
+        self._smart_baselines[vehicle.id] = current
+        user_id = vehicle.user_id
+        if (
+            not enabled
+            or baseline is None
+            or user_id is None
+            or not self.world.events_enabled(user_id)
+        ):
+            return
+        changed = [field for field, value in current.items() if baseline.get(field) != value]
+        if changed:
+            self._sink(
+                {
+                    "event": SMART_STATUS_EVENT,
+                    "createdAt": isoformat(self.world.sim_time),
+                    "version": catalog.API_VERSION,
+                    "user": {"id": user_id},
+                    "smartChargingStatus": status,
+                    "updatedFields": changed,
+                }
+            )
 
     def _compare(
         self,

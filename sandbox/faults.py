@@ -1,4 +1,4 @@
-"""Fault injection: make chosen requests slow, failing, rate limited, malformed or dropped.
+"""Fault injection: make chosen requests slow, failing, rate limited, malformed, empty or dropped.
 
 Faults are matched on the request path (``fnmatch`` glob) and optionally the method, and apply
 a fixed number of times, so a test can script exactly which request of a client sees what.
@@ -7,6 +7,7 @@ a fixed number of times, so a test can script exactly which request of a client 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ FAULT_KINDS: tuple[str, ...] = (
     "rate_limit",
     "token_expiry",
     "malformed",
+    "empty",
     "disconnect",
 )
 MAX_LATENCY_MS = 30_000.0
@@ -128,6 +130,11 @@ async def apply_fault(
         raw = bytes(body) if isinstance(body, bytes | bytearray) else b""
         truncated = raw[: len(raw) // 2] if len(raw) > 1 else _MALFORMED_FALLBACK
         return web.Response(status=200, body=truncated, content_type="application/json")
+    if fault.kind == "empty":
+        # A list answered as if the account had no devices (a provider glitch): one empty page.
+        await handler(request)
+        empty = {"data": [], "pagination": {"after": None, "before": None}}
+        return web.Response(status=200, text=json.dumps(empty), content_type="application/json")
     # disconnect: close the connection without writing a response.
     transport = request.transport
     if transport is not None:

@@ -40,6 +40,15 @@ class TokenStore:
         expiry = self._tokens.get(token)
         return expiry is not None and expiry > self._clock.now()
 
+    def export(self) -> dict[str, float]:
+        """Return the unexpired tokens with their expiry, for the state file."""
+        now = self._clock.now()
+        return {token: expiry for token, expiry in self._tokens.items() if expiry > now}
+
+    def load(self, tokens: dict[str, float]) -> None:
+        """Accept again the tokens issued before a restart (from the state file)."""
+        self._tokens = dict(tokens)
+
     def revoke(self, token: str) -> None:
         """Invalidate one token (used by the ``token_expiry`` fault)."""
         self._tokens.pop(token, None)

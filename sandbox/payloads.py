@@ -12,6 +12,7 @@ from typing import Any
 from sandbox import catalog
 from sandbox.clock import isoformat
 from sandbox.energy import EnergyBucket
+from sandbox.smart import CURRENCY, SmartPlan, current_plan
 from sandbox.world import (
     Action,
     Charger,
@@ -252,14 +253,34 @@ def smart_override_json(vehicle: Vehicle, override: SmartOverride, *, owner: boo
     return body
 
 
+def smart_plan_json(plan: SmartPlan) -> JSON:
+    """Render a SmartChargingPlan."""
+    return {
+        "id": plan.id,
+        "vehicleId": plan.vehicle_id,
+        "userId": plan.user_id,
+        "locationId": plan.location_id,
+        "vendor": plan.vendor,
+        "currency": CURRENCY,
+        "nonSmartCost": plan.non_smart_cost,
+        "smartCost": plan.smart_cost,
+        "stopAt": isoformat(plan.stop_at),
+        "startAt": isoformat(plan.start_at),
+        "estimatedFinishAt": isoformat(plan.estimated_finish_at),
+        "stopConfirmedAt": _iso(plan.stop_confirmed_at),
+        "startConfirmedAt": _iso(plan.start_confirmed_at),
+        "endedAt": _iso(plan.ended_at),
+        "finalState": plan.final_state,
+        "failureCondition": None,
+    }
+
+
 def smart_status_json(world: World, vehicle: Vehicle) -> JSON:
-    """Render ``GET /vehicles/{id}/smart-charging-status`` (no plans are simulated)."""
+    """Render a vehicle's SmartChargingStatus (also the body of its webhook event)."""
     override = vehicle.smart_override
     active = override is not None and override.ended_at is None
-    position = world.vehicle_position(vehicle)
-    at_location = position is not None and (
-        world.location_id_at(vehicle.user_id, position[0], position[1]) is not None
-    )
+    at_location = world.charging_location_id(vehicle) is not None
+    plan = current_plan(vehicle)
     return {
         "updatedAt": isoformat(world.sim_time),
         "vehicleId": vehicle.id,
@@ -273,7 +294,7 @@ def smart_status_json(world: World, vehicle: Vehicle) -> JSON:
             "atChargingLocation": at_location,
             "hasTimeEstimate": True,
         },
-        "plan": None,
+        "plan": None if plan is None else smart_plan_json(plan),
         "smartOverride": (
             smart_override_json(vehicle, override, owner=False)
             if override is not None and active

@@ -16,6 +16,7 @@ from sandbox.counters import RequestCounters
 from sandbox.events import EventHub
 from sandbox.faults import FaultStore
 from sandbox.oauth import TOKEN_TTL_SECONDS, TokenStore
+from sandbox.state import StateFile
 from sandbox.webhooks import DEFAULT_RETRY_DELAYS, DELIVERY_TIMEOUT_SECONDS, WebhookDispatcher
 from sandbox.world import World
 
@@ -37,6 +38,8 @@ class SandboxConfig:
     """Simulated seconds between ``system:heartbeat`` events; 0 disables them."""
     webhook_retry_delays: tuple[float, ...] = field(default=DEFAULT_RETRY_DELAYS)
     webhook_timeout: float = DELIVERY_TIMEOUT_SECONDS
+    connections_limit: int | None = None
+    """Linked devices the client may have before ``POST /users/{userId}/link`` answers 403."""
 
 
 class Sandbox:
@@ -56,6 +59,13 @@ class Sandbox:
         )
         self.events = EventHub(world, self.dispatcher.enqueue, enabled=lambda: bool(world.webhooks))
         self._last_heartbeat = world.sim_time
+        self.state_file: StateFile | None = None
+        """Where the state is kept across restarts (None: in memory only)."""
+
+    async def autosave(self) -> None:
+        """Save the state if it is kept in a file and the last save is long enough ago."""
+        if self.state_file is not None and self.state_file.due():
+            await self.state_file.save()
 
     def tick(self) -> None:
         """Advance the world, report changes, send heartbeats and start due deliveries."""

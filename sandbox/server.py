@@ -10,6 +10,8 @@ Usage::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aiohttp
 
 from sandbox.app import create_app
@@ -24,6 +26,7 @@ from sandbox.runtime import (
     SandboxConfig,
 )
 from sandbox.serving import DEFAULT_HOST, LoopbackServer
+from sandbox.state import StateFile
 from sandbox.webhooks import DEFAULT_RETRY_DELAYS
 from sandbox.world import DEFAULT_HOME, World
 
@@ -44,14 +47,22 @@ class SandboxServer(LoopbackServer):
         tick_interval: float = DEFAULT_TICK_INTERVAL,
         webhook_retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS,
         seed: int = 0,
+        start: float | None = None,
         home: tuple[float, float] = DEFAULT_HOME,
         session: aiohttp.ClientSession | None = None,
         background: bool = True,
+        connections_limit: int | None = None,
+        state_path: Path | None = None,
     ) -> None:
+        """Create the server; with ``state_path`` the saved state is restored now.
+
+        ``restored`` tells whether it was, so the caller seeds devices only into a new world.
+        ``start`` is the simulated time at start-up (POSIX seconds; default: now).
+        """
         super().__init__(host, port)
         self.client_id = client_id
         self.client_secret = client_secret
-        self.clock = SimClock(scale=time_scale)
+        self.clock = SimClock(scale=time_scale, start=start)
         self.world = World(self.clock, action_delay=action_delay, seed=seed, home=home)
         self.app = create_app(
             self.world,
@@ -61,11 +72,17 @@ class SandboxServer(LoopbackServer):
                 tick_interval=tick_interval,
                 heartbeat_interval=heartbeat_interval,
                 webhook_retry_delays=webhook_retry_delays,
+                connections_limit=connections_limit,
             ),
             session=session,
             background=background,
         )
         self.sandbox: Sandbox = self.app[SANDBOX]
+        self.restored = False
+        if state_path is not None:
+            state = StateFile(state_path, self.world, self.sandbox.tokens)
+            self.restored = state.load()
+            self.sandbox.state_file = state
 
     @property
     def token_url(self) -> str:

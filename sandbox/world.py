@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sandbox import catalog
+from sandbox import catalog, smart
 from sandbox.clock import SimClock
 from sandbox.energy import EnergyBucket, EnergyLedger, series
 
@@ -48,6 +48,10 @@ class NotFoundError(WorldError):
 
 class PreconditionError(WorldError):
     """A request cannot be carried out in the current state (HTTP 400)."""
+
+
+class ControlledError(WorldError):
+    """Smart charging (or a schedule) controls the device's charging (HTTP 422)."""
 
 
 class GoneError(WorldError):
@@ -138,6 +142,12 @@ class Vehicle:
     smart_policy: SmartPolicy = field(default_factory=SmartPolicy)
     smart_override: SmartOverride | None = None
     smart_state_changed_at: float = 0.0
+    smart_state_seen: str = "DISABLED"
+    """The smart-charging state last reviewed, to know when ``stateChangedAt`` moves."""
+    smart_plans: list[smart.SmartPlan] = field(default_factory=list)
+    """Recent plans, oldest first."""
+    smart_plan_id: str | None = None
+    """The plan the status shows: the active one, or the last one until plugged in again."""
 
 
 @dataclass(slots=True)
@@ -273,9 +283,9 @@ class World:
         self.clock = clock
         self.action_delay = action_delay
         self.home = home
-        self._rng = random.Random(seed)  # noqa: S311 - simulation data, not secrets
-        self._seq = 0
-        self._vendor_turns: dict[tuple[str, ...], int] = {}
+        self.rng = random.Random(seed)  # noqa: S311 - simulation data, not secrets
+        self.seq = 0
+        self.vendor_turns: dict[tuple[str, ...], int] = {}
         self.sim_time = clock.now()
         self.users: dict[str, User] = {}
         self.vehicles: dict[str, Vehicle] = {}
@@ -295,15 +305,16 @@ class World:
         target = self.clock.now()
         if target > self.sim_time:
             self._advance(target)
+        smart.review(self)
         return self.sim_time
 
     def _next_seq(self) -> int:
-        self._seq += 1
-        return self._seq
+        self.seq += 1
+        return self.seq
 
     def new_id(self) -> str:
         """Return a fresh UUID4 string drawn from the world's seeded generator."""
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def events_enabled(self, user_id: str) -> bool:
         """Return False for deauthorized users: Enode sends them no webhook events."""
@@ -319,14 +330,35 @@ class World:
     # ------------------------------------------------------------------ simulation
 
     def _advance(self, target: float) -> None:
+        """Integrate up to ``target``, stopping at each due action and smart-plan step."""
         due = sorted(
             (a for a in self.actions.values() if a.state == "PENDING" and a.due_at <= target),
             key=lambda a: (a.due_at, a.seq),
         )
-        for action in due:
-            self._integrate(max(action.due_at, self.sim_time))
-            self._resolve(action)
+        while True:
+            step = self._next_plan_step(target)
+            if due and (step is None or due[0].due_at <= step[0]):
+                action = due.pop(0)
+                self._integrate(max(action.due_at, self.sim_time))
+                self._resolve(action)
+            elif step is not None:
+                moment, vehicle, plan = step
+                self._integrate(max(moment, self.sim_time))
+                smart.step(self, vehicle, plan)
+            else:
+                break
         self._integrate(target)
+
+    def _next_plan_step(self, target: float) -> tuple[float, Vehicle, smart.SmartPlan] | None:
+        """Return the earliest smart-plan step due by ``target``: (when, vehicle, plan)."""
+        steps = [
+            (plan.next_at, vehicle, plan)
+            for vehicle in self.vehicles.values()
+            if (plan := smart.active_plan(vehicle)) is not None
+            and plan.next_at is not None
+            and plan.next_at <= target
+        ]
+        return min(steps, key=lambda found: found[0], default=None)
 
     def _integrate(self, until: float) -> None:
         """Charge every charging vehicle from ``sim_time`` to ``until``."""
@@ -343,7 +375,7 @@ class World:
             if seconds_needed <= until - start:
                 vehicle.soc = limit
                 self._record_energy(vehicle, start, start + seconds_needed, rate)
-                self._stop_charging(vehicle, start + seconds_needed)
+                self.stop_charging(vehicle, start + seconds_needed)
             else:
                 vehicle.soc += rate * (until - start) / 3600.0 / vehicle.capacity_kwh * 100.0
                 vehicle.charge_updated = until
@@ -365,12 +397,16 @@ class World:
                 ledger = self.energy.setdefault(device.id, EnergyLedger())
                 ledger.add(start, end, kw, location_id)
 
-    def _stop_charging(self, vehicle: Vehicle, moment: float) -> None:
+    def stop_charging(self, vehicle: Vehicle, moment: float) -> None:
+        """Stop the charge; an override ends with it, and a full battery ends the plan."""
         vehicle.charging = False
         vehicle.charge_updated = moment
         override = vehicle.smart_override
         if override is not None and override.ended_at is None:
             override.ended_at = moment
+        plan = smart.active_plan(vehicle)
+        if plan is not None and self.is_full(vehicle):
+            smart.end_plan(plan, smart.ENDED_FINISHED, moment)
 
     def charge_rate_kw(self, vehicle: Vehicle) -> float:
         """Return the power the vehicle would draw where it is plugged in, in kW."""
@@ -488,8 +524,8 @@ class World:
     # ------------------------------------------------------------------ devices
 
     def _next_vendor(self, choices: tuple[str, ...]) -> str:
-        turn = self._vendor_turns.get(choices, 0)
-        self._vendor_turns[choices] = turn + 1
+        turn = self.vendor_turns.get(choices, 0)
+        self.vendor_turns[choices] = turn + 1
         return choices[turn % len(choices)]
 
     def create_vehicle(self, vendor: str | None = None) -> Vehicle:
@@ -507,13 +543,13 @@ class World:
             brand=brand,
             model=profile.model,
             year=profile.year,
-            vin="".join(self._rng.choice(_VIN_ALPHABET) for _ in range(_VIN_LENGTH)),
+            vin="".join(self.rng.choice(_VIN_ALPHABET) for _ in range(_VIN_LENGTH)),
             display_name=f"My {brand}",
             capacity_kwh=profile.capacity_kwh,
             max_current=profile.max_current,
-            soc=float(self._rng.randint(40, 70)),
+            soc=float(self.rng.randint(40, 70)),
             charge_limit=DEFAULT_CHARGE_LIMIT,
-            odometer_km=float(self._rng.randint(5_000, 60_000)),
+            odometer_km=float(self.rng.randint(5_000, 60_000)),
             latitude=self.home[0] + index * _OFFSET_LAT_DEG,
             longitude=self.home[1] + index * _OFFSET_LON_DEG,
             native={name: name not in profile.missing for name in catalog.VEHICLE_CAPABILITIES},
@@ -539,7 +575,7 @@ class World:
             brand=catalog.CHARGER_BRANDS[vendor],
             model=profile.model,
             year=None,
-            serial_number=f"{profile.serial_prefix}{self._rng.randint(100_000, 999_999)}",
+            serial_number=f"{profile.serial_prefix}{self.rng.randint(100_000, 999_999)}",
             max_current=profile.max_current,
             native=dict.fromkeys(catalog.CHARGER_CAPABILITIES, True),
             last_seen=moment,
@@ -574,6 +610,8 @@ class World:
             device.failed_unplugged_commands = 0
             device.smart_policy = SmartPolicy()
             device.smart_override = None
+            device.smart_plans = []
+            device.smart_plan_id = None
             device.inferred_location = None
         else:
             self._emit(WorldEvent("user:charger:deleted", user_id, moment, charger=device))
@@ -705,6 +743,13 @@ class World:
             return vehicle.latitude, vehicle.longitude, vehicle.location_updated
         return vehicle.inferred_location
 
+    def charging_location_id(self, vehicle: Vehicle) -> str | None:
+        """Return the user's location the vehicle is known to be at (a charging location)."""
+        position = self.vehicle_position(vehicle)
+        if position is None:
+            return None
+        return self.location_id_at(vehicle.user_id, position[0], position[1])
+
     def location_id_at(self, user_id: str | None, latitude: float, longitude: float) -> str | None:
         """Return the id of the user's nearest location within the 200 m geofence."""
         best: tuple[float, str] | None = None
@@ -729,6 +774,7 @@ class World:
                 raise PreconditionError(f"Charger {charger.id} is in use by {occupant.id}.")
         if vehicle.plugged_in:
             self.unplug(vehicle.id)
+        vehicle.smart_plan_id = None  # a new plug-in: the last plan is no longer shown
         vehicle.plugged_in = True
         vehicle.charger_id = charger.id if charger else None
         vehicle.charging = auto_start and not self.is_full(vehicle)
@@ -750,7 +796,10 @@ class World:
         if charger is not None:
             charger.state_updated = moment
         if vehicle.charging:
-            self._stop_charging(vehicle, moment)
+            self.stop_charging(vehicle, moment)
+        plan = smart.active_plan(vehicle)
+        if plan is not None:
+            smart.end_plan(plan, smart.ENDED_UNPLUGGED, moment)
         vehicle.plugged_in = False
         vehicle.charger_id = None
         vehicle.charge_updated = moment
@@ -777,7 +826,7 @@ class World:
             vehicle.charge_limit = charge_limit
             vehicle.charge_updated = moment
         if vehicle.charging and self.is_full(vehicle):
-            self._stop_charging(vehicle, moment)
+            self.stop_charging(vehicle, moment)
         if is_reachable is not None:
             vehicle.reachable = is_reachable
             if is_reachable:
@@ -920,11 +969,16 @@ class World:
             vehicle.charging = True
             vehicle.charge_updated = self.sim_time
         elif vehicle.charging:
-            self._stop_charging(vehicle, self.sim_time)
+            self.stop_charging(vehicle, self.sim_time)
         self._finish(action, "CONFIRMED")
 
-    def charge_vehicle(self, vehicle_id: str, kind: ChargeKind) -> Action:
-        """Handle ``POST /vehicles/{id}/charging``: create or reuse an action."""
+    def charge_vehicle(
+        self, vehicle_id: str, kind: ChargeKind, *, override: bool = False
+    ) -> Action:
+        """Handle ``POST /vehicles/{id}/charging``: create or reuse an action.
+
+        A smart override (``override``) is the one way to charge while a plan is in control.
+        """
         vehicle = self.get_vehicle(vehicle_id)
         self.now()
         if "vehicle:control:charging" not in vehicle.scopes:
@@ -933,6 +987,8 @@ class World:
         capable, _ = self.vehicle_capability(vehicle, capability)
         if not capable:
             raise PreconditionError(f"The vehicle is not capable of {capability}.")
+        if not override and smart.controls_charging(vehicle):
+            raise ControlledError("The vehicle has an active smart charging plan.")
         return self._charge_action(vehicle, vehicle, kind)
 
     def charge_charger(self, charger_id: str, kind: ChargeKind) -> Action:
@@ -945,7 +1001,15 @@ class World:
         capable, _ = self.charger_capability(charger, capability)
         if not capable:
             raise PreconditionError(f"The charger is not capable of {capability}.")
-        return self._charge_action(charger, self.plugged_vehicle(charger), kind)
+        vehicle = self.plugged_vehicle(charger)
+        # The sandbox has no schedules: the plan of the vehicle it charges controls a charger.
+        if (
+            vehicle is not None
+            and self.paired_vehicle_id(charger)
+            and smart.controls_charging(vehicle)
+        ):
+            raise ControlledError("The charger is controlled by a smart charging plan.")
+        return self._charge_action(charger, vehicle, kind)
 
     def _charge_action(self, target: Device, vehicle: Vehicle | None, kind: ChargeKind) -> Action:
         pending = self._pending_actions(target.id)
@@ -1013,7 +1077,7 @@ class World:
     ) -> SmartPolicy:
         """Apply a partial smart charging policy, checking what Enode checks."""
         vehicle = self.get_vehicle(vehicle_id)
-        moment = self.now()
+        self.now()
         policy = vehicle.smart_policy
         new = SmartPolicy(
             is_enabled=policy.is_enabled if is_enabled is None else is_enabled,
@@ -1032,13 +1096,15 @@ class World:
                 raise PreconditionError("Smart charging needs a deadline.")
         if new.minimum_charge_limit > vehicle.charge_limit:
             raise PreconditionError("minimumChargeLimit exceeds the vehicle's charge limit.")
-        if new.is_enabled != policy.is_enabled:
-            vehicle.smart_state_changed_at = moment
         vehicle.smart_policy = new
+        self.now()
         return new
 
     def smart_state(self, vehicle: Vehicle) -> str:
-        """Return the ``SmartChargeState`` of a vehicle (no plans are simulated)."""
+        """Return the ``SmartChargeState``: the plan's while one is shown, else the policy's."""
+        plan = smart.current_plan(vehicle)
+        if plan is not None:
+            return plan.state
         if not vehicle.smart_policy.is_enabled:
             return "DISABLED"
         if vehicle.plugged_in and self.is_full(vehicle):
@@ -1056,8 +1122,9 @@ class World:
             raise PreconditionError("No vehicle is plugged in.")
         action_id: str | None = None
         if not vehicle.charging:
-            action_id = self.charge_vehicle(vehicle.id, "START").id
+            action_id = self.charge_vehicle(vehicle.id, "START", override=True).id
         vehicle.smart_override = SmartOverride(created_at=moment, vendor_action_id=action_id)
+        self.now()
         return vehicle.smart_override
 
     def end_smart_override(self, vehicle_id: str) -> SmartOverride:
@@ -1068,7 +1135,20 @@ class World:
         if override is None or override.ended_at is not None:
             raise NotFoundError("No smart override exists for this vehicle.")
         override.ended_at = moment
+        self.now()
         return override
+
+    def get_smart_plan(self, vehicle_id: str, plan_id: str) -> smart.SmartPlan:
+        """Return a plan of the vehicle by id, or its newest for ``latest``."""
+        vehicle = self.get_vehicle(vehicle_id)
+        self.now()
+        plans = vehicle.smart_plans
+        found = (
+            plans[-1:] if plan_id == "latest" else [plan for plan in plans if plan.id == plan_id]
+        )
+        if not found:
+            raise NotFoundError(f"Smart charging plan {plan_id} not found.")
+        return found[0]
 
     # ------------------------------------------------------------------ locations
 

@@ -90,6 +90,24 @@ async def _log_in(session: aiohttp.ClientSession, base: str, username: str, pass
     return token
 
 
+async def _wait_until_running(session: aiohttp.ClientSession, base: str, token: str) -> None:
+    """Wait (bounded) until Home Assistant has finished starting.
+
+    Stopped while it still starts, it leaves its database open: the next start would warn
+    that the database "was not shutdown cleanly".
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_SECONDS
+    headers = {"Authorization": f"Bearer {token}"}
+    while True:
+        async with session.get(f"{base}/api/config", headers=headers) as response:
+            if response.status == 200 and (await response.json()).get("state") == "RUNNING":
+                return
+        if loop.time() > deadline:
+            raise TimeoutError("Home Assistant did not finish starting")
+        await asyncio.sleep(1)
+
+
 async def _wait_for_component(
     session: aiohttp.ClientSession, base: str, token: str, component: str
 ) -> None:
@@ -142,9 +160,10 @@ async def _store_credentials(
 async def main() -> int:
     """Create the owner on a new instance; store the sandbox credentials once it has one.
 
-    Exit status NEEDS_RESTART: the owner was just created, and onboarding must be marked
-    done in storage while Home Assistant is stopped; run again after the restart to store
-    the credentials (which is skipped when they are already there).
+    Exit status NEEDS_RESTART: the owner was just created (and Home Assistant has finished
+    starting, so that it can be stopped cleanly), and onboarding must be marked done in
+    storage while Home Assistant is stopped; run again after the restart to store the
+    credentials (which is skipped when they are already there).
     """
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", required=True)
@@ -157,6 +176,8 @@ async def main() -> int:
         if not await _wait_until_up(session, args.url):
             await _create_owner(session, args.url, args.username, args.password)
             print("Owner created.")
+            token = await _log_in(session, args.url, args.username, args.password)
+            await _wait_until_running(session, args.url, token)
             return NEEDS_RESTART
         token = await _log_in(session, args.url, args.username, args.password)
         await _store_credentials(session, args.url, token, args.client_id, args.client_secret)

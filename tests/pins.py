@@ -1,13 +1,32 @@
-"""What Home Assistant's own code asks to have installed, and whether it is."""
+"""What Home Assistant's own code asks to have installed, and whether it is.
+
+Standard library only: ``python -m tests.pins`` also runs in the second environment that
+scripts/bootstrap builds with the newest Home Assistant, to list what it must install there.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 from importlib.metadata import PackageNotFoundError, version
 from importlib.util import find_spec
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# What scripts/develop's Home Assistant loads that has requirements; the browser test checks
+# this list against the integrations the running instance reports.
+DEVELOP_INTEGRATIONS = [
+    "assist_pipeline",
+    "assist_satellite",
+    "camera",
+    "conversation",
+    "ffmpeg",
+    "frontend",
+    "infrared",
+    "radio_frequency",
+    "tts",
+]
 
 
 def pinned() -> dict[str, str]:
@@ -49,3 +68,19 @@ def not_installed(requirements: list[str]) -> list[str]:
         if installed != wanted:
             missing.append(requirement)
     return missing
+
+
+def develop_requirements() -> list[str]:
+    """Return what scripts/develop's Home Assistant loads, as the installed release pins it.
+
+    The integrations' manifests plus the default login module (TOTP), which every instance's
+    auth loads.
+    """
+    from homeassistant.auth.mfa_modules import totp  # noqa: PLC0415
+
+    requirements = [r for domain in DEVELOP_INTEGRATIONS for r in manifest_requirements(domain)]
+    return sorted({*requirements, *totp.REQUIREMENTS})
+
+
+if __name__ == "__main__":
+    sys.stdout.write("".join(f"{requirement}\n" for requirement in develop_requirements()))

@@ -5,24 +5,16 @@ from __future__ import annotations
 import pytest
 from homeassistant.auth.mfa_modules import totp
 
-from tests.pins import manifest_requirements, not_installed, pinned
-
-# What scripts/develop's Home Assistant loads that has requirements; the browser test checks
-# this list against the integrations the running instance reports.
-REAL_HOME_ASSISTANT = [
-    "assist_pipeline",
-    "assist_satellite",
-    "camera",
-    "conversation",
-    "ffmpeg",
-    "frontend",
-    "infrared",
-    "radio_frequency",
-    "tts",
-]
+from tests.pins import (
+    DEVELOP_INTEGRATIONS,
+    develop_requirements,
+    manifest_requirements,
+    not_installed,
+    pinned,
+)
 
 
-@pytest.mark.parametrize("domain", REAL_HOME_ASSISTANT)
+@pytest.mark.parametrize("domain", DEVELOP_INTEGRATIONS)
 def test_loaded_integrations_requirements_are_pinned(domain: str) -> None:
     """Otherwise a fresh instance installs them while the browser waits, and may stall."""
     requirements = manifest_requirements(domain)
@@ -41,6 +33,14 @@ def test_not_installed_names_a_version_mismatch() -> None:
         "hassil==0.0.1",
         "not-a-package==1.0",
     ]
+
+
+def test_develop_requirements_are_what_requirements_test_pins() -> None:
+    """The newest release's environment is built from this list: it must cover the pins."""
+    listed = {requirement.partition("==")[0].lower() for requirement in develop_requirements()}
+    assert "home-assistant-frontend" in listed
+    assert "pyotp" in listed
+    assert not_installed(develop_requirements()) == []
 
 
 def test_every_requirement_is_pinned_exactly() -> None:

@@ -14,7 +14,7 @@ from .const import DOMAIN
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator, ConnectedEVRuntimeData
 from .options import PollingPolicy
 from .preferences import PreferencesManager, async_remove_store
-from .providers import create_provider, uses_application_credentials
+from .providers import async_migrate_unique_id, create_provider, uses_application_credentials
 from .push import PushManager, async_remove_push
 from .services import async_setup_services
 
@@ -37,6 +37,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions; accounts are added through config entries, never YAML."""
     async_setup_services(hass)
     return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry) -> bool:
+    """Move entries to the current version (Enode: the unique id names the client)."""
+    return await async_migrate_unique_id(hass, entry)
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry) -> bool:

@@ -16,6 +16,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import Capability, Charger, Vehicle
+from .api.provider import ProviderFeature
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator
 from .entity import ConnectedEVEntity, async_add_device_entities, reports_charge_state
 
@@ -29,6 +30,8 @@ class ConnectedEVBinarySensorEntityDescription[DeviceT: Vehicle | Charger](
     """A yes/no fact about a device: whether the device has it, and how to read it."""
 
     has_fn: Callable[[DeviceT], bool] = lambda _: True
+    feature: ProviderFeature | None = None
+    """The provider feature without which the fact is never reported (no entity then)."""
     is_on_fn: Callable[[DeviceT], bool | None]
 
 
@@ -48,6 +51,7 @@ VEHICLE_BINARY_SENSORS: tuple[ConnectedEVBinarySensorEntityDescription[Vehicle],
     ),
     ConnectedEVBinarySensorEntityDescription[Vehicle](
         key="charging",
+        translation_key="charging",
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
         has_fn=reports_charge_state,
         is_on_fn=lambda vehicle: vehicle.charge_state.is_charging,
@@ -57,12 +61,14 @@ VEHICLE_BINARY_SENSORS: tuple[ConnectedEVBinarySensorEntityDescription[Vehicle],
         translation_key="reachable",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
+        feature=ProviderFeature.REACHABILITY,
         is_on_fn=lambda vehicle: vehicle.is_reachable,
     ),
     ConnectedEVBinarySensorEntityDescription[Vehicle](
         key="at_charging_location",
         translation_key="at_charging_location",
         has_fn=lambda vehicle: vehicle.can(Capability.LOCATION),
+        feature=ProviderFeature.LOCATION_MATCHING,
         is_on_fn=_at_charging_location,
     ),
 )
@@ -77,6 +83,7 @@ CHARGER_BINARY_SENSORS: tuple[ConnectedEVBinarySensorEntityDescription[Charger],
     ),
     ConnectedEVBinarySensorEntityDescription[Charger](
         key="charging",
+        translation_key="charging",
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
         has_fn=reports_charge_state,
         is_on_fn=lambda charger: charger.charge_state.is_charging,
@@ -86,6 +93,7 @@ CHARGER_BINARY_SENSORS: tuple[ConnectedEVBinarySensorEntityDescription[Charger],
         translation_key="reachable",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
+        feature=ProviderFeature.REACHABILITY,
         is_on_fn=lambda charger: charger.is_reachable,
     ),
 )
@@ -96,8 +104,9 @@ def _binary_sensors[DeviceT: Vehicle | Charger](
     device: DeviceT,
     descriptions: tuple[ConnectedEVBinarySensorEntityDescription[DeviceT], ...],
 ) -> Iterator[ConnectedEVBinarySensor[DeviceT]]:
+    features = coordinator.provider.features
     for description in descriptions:
-        if description.has_fn(device):
+        if description.has_fn(device) and description.feature in (None, *features):
             yield ConnectedEVBinarySensor(coordinator, device, description)
 
 

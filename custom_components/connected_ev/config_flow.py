@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
 from hashlib import sha256
@@ -28,6 +29,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ImplementationUnavailableError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import instance_id
 from homeassistant.helpers.config_entry_oauth2_flow import (
     LocalOAuth2Implementation,
@@ -49,6 +51,7 @@ from yarl import URL
 from .api.errors import (
     AuthenticationError,
     ConflictError,
+    ForbiddenError,
     NotCapableError,
     ProviderUnavailableError,
     RateLimitedError,
@@ -79,7 +82,13 @@ from .link_callback import (
     async_register_link_callback,
 )
 from .options_flow import ConnectedEVOptionsFlow
-from .providers import create_enode_client, create_provider, uses_application_credentials
+from .providers import (
+    UNIQUE_ID_MINOR_VERSION,
+    create_enode_client,
+    create_provider,
+    enode_unique_id,
+    uses_application_credentials,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -112,6 +121,25 @@ FALLBACK_LANGUAGE: Final = "en-US"
 
 MAX_ERROR_MESSAGE: Final = 200
 
+# The base-URL hint names the local Enode sandbox's address: scripts/develop passes the port
+# it started the sandbox on; elsewhere the sandbox's default port is the honest example.
+SANDBOX_URL_ENV: Final = "CONNECTED_EV_SANDBOX_URL"
+DEFAULT_SANDBOX_URL: Final = "http://127.0.0.1:8765"
+
+
+def _sandbox_placeholders() -> dict[str, str]:
+    """Return the placeholders of the Enode base-URL hint."""
+    return {"sandbox_url": os.environ.get(SANDBOX_URL_ENV) or DEFAULT_SANDBOX_URL}
+
+
+# Selector option keys are translation keys, which must be lowercase; Hiven takes the
+# documented upper-case names.
+HIVEN_MANUFACTURERS: Final = {
+    manufacturer.value.lower(): manufacturer
+    for manufacturer in HivenManufacturer
+    if manufacturer is not HivenManufacturer.UNKNOWN
+}
+
 
 def enode_language(language: str) -> str:
     """Map Home Assistant's language (``de``, ``en-GB``, ``pt-BR``) to a Link UI language."""
@@ -123,12 +151,6 @@ def hiven_unique_id(base_url: str | None, user_id: str) -> str:
     """One entry per Hiven user of one server; hashed like Enode's."""
     account = f"{base_url or ''}:{user_id}"
     return f"hiven:{sha256(account.encode()).hexdigest()[:32]}"
-
-
-def enode_unique_id(environment: Environment, base_url: str | None, user_id: str) -> str:
-    """One entry per Enode user of one server; hashed so no user id or URL shows in it."""
-    account = f"{environment.value}:{base_url or ''}:{user_id}"
-    return f"enode:{sha256(account.encode()).hexdigest()[:32]}"
 
 
 async def async_derive_enode_user_id(hass: HomeAssistant, client_id: str) -> str:
@@ -153,7 +175,7 @@ def _code_error_key(err: Exception) -> str:
         return "owned_by_another_user"
     if isinstance(err, NotCapableError):
         return "link_refused"
-    return _error_key(err)
+    return _hiven_error_key(err)
 
 
 def _error_key(err: Exception) -> str:
@@ -164,6 +186,13 @@ def _error_key(err: Exception) -> str:
         return "cannot_connect"
     _LOGGER.exception("Unexpected error while talking to the provider")
     return "unknown"
+
+
+def _hiven_error_key(err: Exception) -> str:
+    """Like ``_error_key``, but a rejection names Hiven's credentials: API key and user id."""
+    if isinstance(err, AuthenticationError):
+        return "hiven_invalid_auth"
+    return _error_key(err)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +208,7 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a provider account and link its devices; reauth; reconfigure."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = UNIQUE_ID_MINOR_VERSION
 
     def __init__(self) -> None:
         """Start with nothing chosen."""
@@ -241,7 +270,7 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
                     self.hass, settings.implementation.client_id
                 )
                 await self.async_set_unique_id(
-                    enode_unique_id(settings.environment, settings.base_url, user_id)
+                    enode_unique_id(settings.implementation.client_id, user_id)
                 )
                 self._abort_if_unique_id_configured()
                 self._data = {
@@ -259,6 +288,7 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
                 _enode_schema(implementations), user_input or {}
             ),
             errors=errors,
+            description_placeholders=_sandbox_placeholders(),
         )
 
     # --- linking devices (one implementation for every device kind) ----------------------
@@ -313,8 +343,12 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
                 else:
                     redirect_uri = async_link_redirect_uri(self.hass, self.flow_id)
                     session = await provider.async_create_link_session(kind, redirect_uri, language)
+            except ForbiddenError:
+                # Enode's 403 here: the client's limit of linked devices is reached.
+                return self.async_abort(reason="link_limit_reached")
             except Exception as err:  # every failure is told to the user
-                return self.async_abort(reason=_error_key(err))
+                key = _hiven_error_key(err) if self._uses_codes else _error_key(err)
+                return self.async_abort(reason=key)
             self._link_url = session.link_url
         return self.async_external_step(step_id=step_id, url=self._link_url)
 
@@ -457,14 +491,20 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change credentials/environment, or link another device to the entry."""
-        self._data = dict(self._get_reconfigure_entry().data)
+        entry = self._get_reconfigure_entry()
+        self._data = dict(entry.data)
+        # Named, so the user knows which account this is and what it already has.
+        placeholders = {"name": entry.title, "devices": _linked_devices(self.hass, entry)}
         if self._uses_codes:
             return self.async_show_menu(
-                step_id="reconfigure", menu_options=["reconfigure_hiven", "hiven_vehicle"]
+                step_id="reconfigure",
+                menu_options=["reconfigure_hiven", "hiven_vehicle"],
+                description_placeholders=placeholders,
             )
         return self.async_show_menu(
             step_id="reconfigure",
             menu_options=["reconfigure_credentials", "link_vehicle", "link_charger"],
+            description_placeholders=placeholders,
         )
 
     async def async_step_reconfigure_credentials(
@@ -479,7 +519,7 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
             settings, errors = await self._async_check_enode_input(implementations, user_input)
             if settings is not None:
                 unique_id = enode_unique_id(
-                    settings.environment, settings.base_url, entry.data[CONF_USER_ID]
+                    settings.implementation.client_id, entry.data[CONF_USER_ID]
                 )
                 if unique_id != entry.unique_id:
                     await self.async_set_unique_id(unique_id)
@@ -503,6 +543,7 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
                 _enode_schema(implementations), suggested
             ),
             errors=errors,
+            description_placeholders=_sandbox_placeholders(),
         )
 
     # --- Hiven: the user's API key and user id, then manufacturer, country and mode ------
@@ -527,7 +568,7 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
                 try:
                     await provider.async_validate()
                 except Exception as err:  # every failure is told to the user
-                    errors["base"] = _error_key(err)
+                    errors["base"] = _hiven_error_key(err)
                 else:
                     await self.async_set_unique_id(hiven_unique_id(base_url, data[CONF_USER_ID]))
                     self._abort_if_unique_id_configured()
@@ -546,7 +587,7 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
         """Pick the car's manufacturer, the country (HA's by default) and the mode."""
         if user_input is not None:
             self._link_options = LinkOptions(
-                manufacturer=user_input[CONF_MANUFACTURER],
+                manufacturer=HIVEN_MANUFACTURERS[user_input[CONF_MANUFACTURER]].value,
                 country_code=user_input[CONF_COUNTRY],
                 mode=user_input[CONF_MODE],
             )
@@ -568,7 +609,7 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
             try:
                 await create_provider(self.hass, data).async_validate()
             except Exception as err:  # every failure is told to the user
-                errors["base"] = _error_key(err)
+                errors["base"] = _hiven_error_key(err)
             else:
                 return self.async_update_reload_and_abort(
                     entry, data_updates={CONF_API_KEY: data[CONF_API_KEY]}
@@ -600,7 +641,7 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
                 try:
                     await create_provider(self.hass, {**entry.data, **updates}).async_validate()
                 except Exception as err:  # every failure is told to the user
-                    errors["base"] = _error_key(err)
+                    errors["base"] = _hiven_error_key(err)
                 else:
                     unique_id = hiven_unique_id(base_url, entry.data[CONF_USER_ID])
                     if unique_id != entry.unique_id:
@@ -695,6 +736,17 @@ class ConnectedEVConfigFlow(ConfigFlow, domain=DOMAIN):
         return self._provider
 
 
+def _linked_devices(hass: HomeAssistant, entry: ConfigEntry) -> str:
+    """Name the entry's vehicles and chargers (not its account device); "—" for none."""
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    names = sorted(
+        name
+        for device in devices
+        if device.entry_type is None and (name := device.name_by_user or device.name)
+    )
+    return ", ".join(names) or "—"
+
+
 def _chosen(
     implementations: Mapping[str, LocalOAuth2Implementation], user_input: Mapping[str, Any]
 ) -> LocalOAuth2Implementation:
@@ -778,12 +830,11 @@ def _hiven_schema(*, with_user_id: bool = True) -> vol.Schema:
 
 def _hiven_vehicle_schema(country: str) -> vol.Schema:
     """Build the form: manufacturer, country and mode of the authorization page."""
-    manufacturers = [m.value for m in HivenManufacturer if m is not HivenManufacturer.UNKNOWN]
     return vol.Schema(
         {
             vol.Required(CONF_MANUFACTURER): SelectSelector(
                 SelectSelectorConfig(
-                    options=manufacturers,
+                    options=list(HIVEN_MANUFACTURERS),
                     translation_key=CONF_MANUFACTURER,
                     mode=SelectSelectorMode.DROPDOWN,
                 )

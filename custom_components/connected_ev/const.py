@@ -54,6 +54,11 @@ ACTION_TIMEOUT: Final = timedelta(minutes=10)
 # A refresh hint can wake a car (12 V drain, vendor quotas): at most one per device per window.
 REFRESH_HINT_MIN_INTERVAL: Final = timedelta(minutes=15)
 
+# After a refresh hint, one poll reads what the provider fetched. Enode fetches at once on a
+# hint, but the vendor's cloud often has to wake the car first, which takes from seconds to
+# about a minute; 90 s shows the result of most hints without a second poll.
+REFRESH_HINT_FOLLOW_UP: Final = timedelta(seconds=90)
+
 # Without a Retry-After, rate-limited refreshes back off exponentially up to this interval.
 MAX_RATE_LIMIT_BACKOFF: Final = timedelta(hours=1)
 

@@ -5,7 +5,8 @@ provider to wake a car by itself (refresh hints are explicit, rate-limited user 
 it reads what the provider already has. It also tracks start/stop actions until the provider
 settles them, so a switch never flips back on a poll that predates the action, and reads
 lifetime energy only when it can have changed (``energy``), on its own timer as well, since
-push stretches polling to an hour while a charging device's energy grows.
+push stretches polling to an hour while a charging device's energy grows. Newer data wins over
+a poll in flight, and devices are removed only when the provider is sure (``device_ledger``).
 """
 
 from __future__ import annotations
@@ -60,8 +61,10 @@ from .const import (
     DOMAIN,
     MAX_RATE_LIMIT_BACKOFF,
     RATE_LIMIT_REPAIR_AFTER,
+    REFRESH_HINT_FOLLOW_UP,
     REFRESH_HINT_MIN_INTERVAL,
 )
+from .device_ledger import ABSENT_REFRESHES_BEFORE_REMOVAL, DeviceLedger
 from .energy import EnergySchedule, has_lifetime_energy
 
 if TYPE_CHECKING:
@@ -188,9 +191,15 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         self._refresh_hints: dict[str, datetime] = {}
         self._fresh_data_since: datetime | None = None
         self._locations: dict[str, ChargingLocation] | None = None
+        self._locations_version = 0
+        """Increases when an action changes the locations: a list read before is older."""
         self._missing_location_ids: frozenset[str] = frozenset()
         self._energy = EnergySchedule()
         self._energy_timer: CALLBACK_TYPE | None = None
+        self._ledger = DeviceLedger()
+        self._holding_back = False
+        self._notify_after_refresh = False
+        self._hint_follow_ups: dict[str, CALLBACK_TYPE] = {}
 
     # --- polling -----------------------------------------------------------------------
 
@@ -204,6 +213,7 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         statistics request per device whose lifetime energy is due (see ``energy``).
         """
         started = dt_util.utcnow()
+        sent = self._ledger.generation
         try:
             vehicles = await self.provider.async_list_vehicles()
             chargers = (
@@ -242,22 +252,28 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         devices: list[Vehicle | Charger] = [*vehicles, *chargers]
         self._observe_charging(devices)
         read = await self._async_read_lifetime_energy(devices)
-        previous = self.data.lifetime_energy if self.data is not None else {}
+        # No await from here on: what push or actions applied meanwhile is in self.data.
+        shown = self.data if self.data is not None else ConnectedEVData()
+        ledger = self._ledger
+        merged_vehicles = ledger.merge({v.id: v for v in vehicles}, shown.vehicles, sent)
+        merged_chargers = ledger.merge({c.id: c for c in chargers}, shown.chargers, sent)
+        listed = merged_vehicles.keys() | merged_chargers.keys()
         data = ConnectedEVData(
-            vehicles={vehicle.id: vehicle for vehicle in vehicles},
-            chargers={charger.id: charger for charger in chargers},
-            smart_charging=statuses,
-            locations=locations,
+            vehicles=merged_vehicles,
+            chargers=merged_chargers,
+            smart_charging=ledger.merge_statuses(statuses, shown.smart_charging, sent),
+            locations=locations if self._locations is None else dict(self._locations),
             lifetime_energy={
-                device.id: energy
-                for device in devices
-                if (energy := read.get(device.id, previous.get(device.id))) is not None
+                device_id: energy
+                for device_id in listed
+                if (energy := read.get(device_id, shown.lifetime_energy.get(device_id))) is not None
             },
         )
         self._async_schedule_energy_read()
         self.update_interval = self._interval_for(data)
         self._fresh_data_since = started
-        self._remove_stale_devices(data)
+        self._notify_after_refresh = ledger.generation != sent
+        self._remove_absent_devices(data)
         self._update_capacity_issues(data)
         return data
 
@@ -418,9 +434,12 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         known = self._locations
         missing = frozenset(i for i in named if i and (known is None or i not in known))
         if known is None or (missing and not missing <= self._missing_location_ids):
+            version = self._locations_version
             listed = await self.provider.async_list_locations()
-            known = {location.id: location for location in listed}
-            self._locations = known
+            if self._locations_version == version:
+                self._locations = {location.id: location for location in listed}
+            # else an action changed the locations after this list was read: the action wins
+            known = self._locations or {}
             missing = frozenset(i for i in missing if i not in known)
         self._missing_location_ids = missing
         return dict(known)
@@ -429,11 +448,13 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
     def async_set_locations(self, locations: list[ChargingLocation]) -> None:
         """Take a fresh list of locations (after a location action or a list)."""
         self._locations = {location.id: location for location in locations}
+        self._locations_version += 1
         self.async_set_updated_data(replace(self.data, locations=dict(self._locations)))
 
     @callback
     def async_apply_charger(self, charger: Charger) -> None:
         """Show a charger the provider just returned, without another poll."""
+        self._ledger.stamp([charger.id])
         chargers = {**self.data.chargers, charger.id: charger}
         self.async_set_updated_data(replace(self.data, chargers=chargers))
 
@@ -442,6 +463,7 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         """Show the preferences the provider just returned, without another poll."""
         if (vehicle := self.data.vehicles.get(vehicle_id)) is None:
             return
+        self._ledger.stamp([vehicle_id])
         vehicle = replace(vehicle, charging_preferences=preferences)
         vehicles = {**self.data.vehicles, vehicle_id: vehicle}
         self.async_set_updated_data(replace(self.data, vehicles=vehicles))
@@ -449,7 +471,12 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
     @callback
     @override
     def _async_refresh_finished(self) -> None:
-        """Stop showing confirmed actions that freshly polled data now reflects."""
+        """Stop showing confirmed actions that freshly polled data now reflects.
+
+        Also update entities when this refresh removed devices, or when a push or an action
+        changed the data while it was in flight: the refresh's result may then equal the data
+        from before it, which alone would not update entities.
+        """
         if (since := self._fresh_data_since) is None:
             return
         self._fresh_data_since = None
@@ -460,8 +487,8 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         ]
         for device_id in settled:
             del self._actions[device_id]
-        if settled:
-            # The data may equal the last poll's, which alone would not update entities.
+        if settled or self._notify_after_refresh:
+            self._notify_after_refresh = False
             self.async_update_listeners()
 
     def _interval_for(self, data: ConnectedEVData) -> timedelta | None:
@@ -487,9 +514,32 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         """Show devices a push event changed, and drop devices the provider deleted.
 
         Push carries no statistics: a device that starts or stops charging here gets its
-        lifetime energy read on the energy timer, not only at the next (hourly) poll.
+        lifetime energy read on the energy timer, not only at the next (hourly) poll. A device
+        the provider deleted is not created again by a late retry of an older update.
         """
-        self._remove_stale_devices(data)
+        shown = self.data
+        ledger = self._ledger
+        vehicles = {i: v for i, v in data.vehicles.items() if not ledger.is_deleted(i)}
+        chargers = {i: c for i, c in data.chargers.items() if not ledger.is_deleted(i)}
+        deleted = (
+            (shown.vehicles.keys() | shown.chargers.keys()) - vehicles.keys() - chargers.keys()
+        )
+        ledger.stamp(
+            [i for i, v in vehicles.items() if shown.vehicles.get(i) != v]
+            + [i for i, c in chargers.items() if shown.chargers.get(i) != c],
+            statuses=[
+                i for i, s in data.smart_charging.items() if shown.smart_charging.get(i) != s
+            ],
+        )
+        if deleted:
+            ledger.delete(deleted)
+            self._remove_devices(deleted)
+        data = replace(
+            data,
+            vehicles=vehicles,
+            chargers=chargers,
+            smart_charging={i: s for i, s in data.smart_charging.items() if i in vehicles},
+        )
         self.async_set_updated_data(data)
         self._observe_charging([*data.vehicles.values(), *data.chargers.values()])
         self._async_schedule_energy_read()
@@ -538,15 +588,71 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
     def _rate_limit_issue_id(self) -> str:
         return f"rate_limited_{self.config_entry.entry_id}"
 
-    def _remove_stale_devices(self, data: ConnectedEVData) -> None:
-        """Remove devices the provider no longer lists (unlinked at the provider)."""
-        listed = data.vehicles.keys() | data.chargers.keys()
+    def _registered_devices(self) -> dict[str, dr.DeviceEntry]:
+        """Return the entry's devices in the registry by provider id (not the account's)."""
         registry = dr.async_get(self.hass)
-        for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
-            ids = {identifier for domain, identifier in device.identifiers if domain == DOMAIN}
-            if ids and not ids & listed and device.entry_type is None:  # not the account's
-                # A device belongs to this entry alone, so it goes with its entities.
+        return {
+            identifier: device
+            for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id)
+            if device.entry_type is None
+            for domain, identifier in device.identifiers
+            if domain == DOMAIN
+        }
+
+    def _remove_devices(self, device_ids: set[str]) -> None:
+        """Remove devices with their entities (a device belongs to this entry alone)."""
+        registry = dr.async_get(self.hass)
+        for device_id, device in self._registered_devices().items():
+            if device_id in device_ids:
                 registry.async_remove_device(device.id)
+
+    def _remove_absent_devices(self, data: ConnectedEVData) -> None:
+        """Remove devices missing from consecutive refreshes; warn while a glitch holds many.
+
+        The policy is in ``device_ledger``: one refresh never removes a device, and a refresh
+        that misses more than half of them raises a repair issue while they are held back.
+        """
+        registered = self._registered_devices()
+        missing = registered.keys() - data.vehicles.keys() - data.chargers.keys()
+        if due := self._ledger.count_absent(missing):
+            LOGGER.info(
+                "Removing %d device(s) of %s that the provider no longer lists",
+                len(due),
+                self.config_entry.title,
+            )
+            self._remove_devices(due)
+            self._notify_after_refresh = True
+        held = missing - due
+        glitch = bool(held) and 2 * len(missing) > len(registered)
+        if glitch and not self._holding_back:
+            LOGGER.warning(
+                "The provider listed %d of %d devices of %s; keeping the missing ones until "
+                "%d refreshes in a row confirm that they are gone",
+                len(registered) - len(missing),
+                len(registered),
+                self.config_entry.title,
+                ABSENT_REFRESHES_BEFORE_REMOVAL,
+            )
+        if glitch:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._devices_missing_issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="devices_missing",
+                translation_placeholders={
+                    "title": self.config_entry.title,
+                    "count": str(len(held)),
+                },
+            )
+        elif self._holding_back:
+            ir.async_delete_issue(self.hass, DOMAIN, self._devices_missing_issue_id)
+        self._holding_back = glitch
+
+    @property
+    def _devices_missing_issue_id(self) -> str:
+        return f"devices_missing_{self.config_entry.entry_id}"
 
     # --- charging actions ----------------------------------------------------------------
 
@@ -659,9 +765,10 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
     @override
     async def async_shutdown(self) -> None:
         """Stop polling actions and reading energy as well as data."""
-        for cancel in self._action_polls.values():
+        for cancel in [*self._action_polls.values(), *self._hint_follow_ups.values()]:
             cancel()
         self._action_polls.clear()
+        self._hint_follow_ups.clear()
         self._cancel_energy_timer()
         await super().async_shutdown()
 
@@ -671,7 +778,9 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         """Ask the provider to fetch fresh data from a device, at most once per window.
 
         A refresh hint can wake a car and costs vendor quota, so it is only ever sent on an
-        explicit request and refused when the device had one recently.
+        explicit request and refused when the device had one recently. The hint only makes
+        the provider fetch: one poll follows once it has had time to (``REFRESH_HINT_FOLLOW_UP``),
+        so the press shows results without waiting for the next scheduled refresh.
         """
         now = dt_util.utcnow()
         last = self._refresh_hints.get(device_id)
@@ -683,6 +792,23 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
             )
         await self.provider.async_refresh_hint(kind, device_id)
         self._refresh_hints[device_id] = now
+        LOGGER.info(
+            "Asked the provider to refresh %s; its values update in about %d seconds",
+            self._device_label(device_id),
+            REFRESH_HINT_FOLLOW_UP.total_seconds(),
+        )
+        # One timer per device: the hint window is far longer than the follow-up.
+        self._hint_follow_ups[device_id] = async_call_later(
+            self.hass, REFRESH_HINT_FOLLOW_UP, partial(self._async_hint_follow_up, device_id)
+        )
+
+    @callback
+    def _async_hint_follow_up(self, device_id: str, _now: datetime) -> None:
+        """Read what the provider fetched after a refresh hint."""
+        self._hint_follow_ups.pop(device_id, None)
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_request_refresh(), name=f"{self.name} refresh after hint"
+        )
 
     async def async_set_max_current(
         self, kind: DeviceKind, device_id: str, max_current_a: float

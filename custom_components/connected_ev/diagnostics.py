@@ -1,18 +1,25 @@
 """Diagnostics: the entry and the coordinator's cached data, redacted, without provider calls.
 
-Reading from the cache matters: a diagnostics download must never wake a car.
+Reading from the cache matters: a diagnostics download must never wake a car. Values are
+made JSON-native here (ISO times, "07:00", enum values), so the download reads the same
+whatever serialises it. A device's download holds that device only.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields, is_dataclass
+from datetime import datetime, time
+from enum import Enum
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
 
-from .const import CONF_API_KEY, CONF_AUTH_IMPLEMENTATION, CONF_USER_ID
+from .api.models import Charger, Vehicle
+from .const import CONF_API_KEY, CONF_AUTH_IMPLEMENTATION, CONF_USER_ID, DOMAIN
 from .coordinator import ConnectedEVConfigEntry
+from .preferences import format_time
 
 TO_REDACT = {
     CONF_API_KEY,
@@ -33,29 +40,84 @@ TO_REDACT = {
 }
 
 
+def as_json(value: Any) -> Any:
+    """Return ``value`` built from JSON types only (dataclasses become dicts)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {item.name: as_json(getattr(value, item.name)) for item in fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, time):
+        return format_time(value)
+    if isinstance(value, dict):
+        return {str(as_json(key)): as_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [as_json(item) for item in value]
+        return items if isinstance(value, list | tuple) else sorted(items, key=str)
+    return value
+
+
+def _entry(entry: ConnectedEVConfigEntry) -> dict[str, Any]:
+    coordinator = entry.runtime_data.coordinator
+    return {
+        "entry": {"data": dict(entry.data), "options": dict(entry.options)},
+        "coordinator": {
+            "last_update_success": coordinator.last_update_success,
+            "update_interval_seconds": (
+                coordinator.update_interval.total_seconds() if coordinator.update_interval else None
+            ),
+        },
+    }
+
+
+def _device(entry: ConnectedEVConfigEntry, device: Vehicle | Charger) -> dict[str, Any]:
+    """One device with what the entry keeps about it besides the polled data."""
+    runtime = entry.runtime_data
+    data = runtime.coordinator.data
+    result: dict[str, Any] = {"device": as_json(device)}
+    if isinstance(device, Vehicle):
+        result["smart_charging_status"] = as_json(data.smart_charging.get(device.id))
+        schedule = runtime.preferences.schedule_of(device.id)
+        result["weekday_schedule"] = schedule.as_dict() if schedule is not None else None
+    location = data.location_of(device)
+    result["charging_location"] = as_json(location)
+    result["pending_action"] = as_json(runtime.coordinator.pending_actions.get(device.id))
+    result["lifetime_energy_kwh"] = data.lifetime_energy.get(device.id)
+    return result
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: ConnectedEVConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry, its last polled devices and tracked actions, redacted."""
-    coordinator = entry.runtime_data.coordinator
-    data = coordinator.data
+    """Return the entry, its last polled devices, locations and tracked actions, redacted."""
+    data = entry.runtime_data.coordinator.data
     return async_redact_data(
         {
-            "entry": {"data": dict(entry.data), "options": dict(entry.options)},
-            "coordinator": {
-                "last_update_success": coordinator.last_update_success,
-                "update_interval_seconds": (
-                    coordinator.update_interval.total_seconds()
-                    if coordinator.update_interval
-                    else None
-                ),
-            },
-            "vehicles": {vid: asdict(vehicle) for vid, vehicle in data.vehicles.items()},
-            "chargers": {cid: asdict(charger) for cid, charger in data.chargers.items()},
-            "pending_actions": {
-                device_id: asdict(action)
-                for device_id, action in coordinator.pending_actions.items()
-            },
+            **_entry(entry),
+            "vehicles": {vid: _device(entry, vehicle) for vid, vehicle in data.vehicles.items()},
+            "chargers": {cid: _device(entry, charger) for cid, charger in data.chargers.items()},
+            "locations": {lid: as_json(location) for lid, location in data.locations.items()},
         },
+        TO_REDACT,
+    )
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant, entry: ConnectedEVConfigEntry, device: DeviceEntry
+) -> dict[str, Any]:
+    """Return the entry and the one device the download was asked for, redacted."""
+    data = entry.runtime_data.coordinator.data
+    found: Vehicle | Charger | None = next(
+        (
+            known
+            for domain, identifier in device.identifiers
+            if domain == DOMAIN
+            and (known := data.vehicles.get(identifier) or data.chargers.get(identifier))
+        ),
+        None,
+    )
+    return async_redact_data(
+        {**_entry(entry), "device": _device(entry, found) if found is not None else None},
         TO_REDACT,
     )

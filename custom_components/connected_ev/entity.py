@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, cast, override
 
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -101,8 +102,12 @@ def async_add_device_entities(
     @callback
     def add_new_entities() -> None:
         data = coordinator.data
+        devices = dr.async_get(coordinator.hass)
         for device_id in known.keys() - data.vehicles.keys() - data.chargers.keys():
-            del known[device_id]  # removed: its entities come back if it is linked again
+            # Missing from one refresh, a device keeps its entities (unavailable) until the
+            # coordinator removes it; removed, its entities come back if it is linked again.
+            if devices.async_get_device(identifiers={(DOMAIN, device_id)}) is None:
+                del known[device_id]
         new: list[Entity] = []
         for device_id, entities in chain(
             ((v.id, vehicle_entities(coordinator, v)) for v in data.vehicles.values()),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import override
+from typing import Final, override
 
 from homeassistant.components.number import (
     NumberDeviceClass,
@@ -12,7 +12,7 @@ from homeassistant.components.number import (
     NumberEntityDescription,
     NumberMode,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfElectricCurrent
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfElectricCurrent, UnitOfLength
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -31,6 +31,9 @@ from .entity import ConnectedEVEntity, async_add_device_entities, provider_error
 from .preferences import PreferencesManager
 
 PARALLEL_UPDATES = 1
+
+MAX_MINIMAL_SOC_KM: Final = 2000
+"""The largest minimum in km of range the actions take, too."""
 
 MAX_CURRENT = NumberEntityDescription(
     key="max_current",
@@ -155,13 +158,33 @@ class ConnectedEVSocNumber(ConnectedEVEntity[Vehicle], NumberEntity):
         if self.entity_description.field is PreferenceField.TARGET_SOC:
             return preferences.target_soc
         minimal = preferences.minimal_soc
-        return minimal.value if minimal and minimal.unit is SocUnit.PERCENT else None
+        return minimal.value if minimal and minimal.unit is self._minimal_unit else None
+
+    @property
+    def _minimal_unit(self) -> SocUnit:
+        """The unit the minimum is set in at the provider: km of range, else percent."""
+        preferences = self._manager.preferences_of(self.device)
+        minimal = preferences.minimal_soc if preferences is not None else None
+        return SocUnit.KM if minimal is not None and minimal.unit is SocUnit.KM else SocUnit.PERCENT
+
+    @property
+    @override
+    def native_unit_of_measurement(self) -> str | None:
+        """A minimum set in km of range is shown (and changed) in km."""
+        if (
+            self.entity_description.field is PreferenceField.MINIMAL_SOC
+            and self._minimal_unit is SocUnit.KM
+        ):
+            return UnitOfLength.KILOMETERS
+        return super().native_unit_of_measurement
 
     @property
     @override
     def native_max_value(self) -> float:
         """The minimum's slider stops at the known target (else the car's charge limit)."""
         if self.entity_description.field is PreferenceField.MINIMAL_SOC:
+            if self._minimal_unit is SocUnit.KM:
+                return MAX_MINIMAL_SOC_KM
             target = self._manager.target_soc_of(self.device)
             if target is not None:
                 return target
@@ -174,5 +197,5 @@ class ConnectedEVSocNumber(ConnectedEVEntity[Vehicle], NumberEntity):
         if self.entity_description.field is PreferenceField.TARGET_SOC:
             update = ChargingPreferencesUpdate(target_soc=value)
         else:
-            update = ChargingPreferencesUpdate(minimal_soc=MinimalSoc(value, SocUnit.PERCENT))
+            update = ChargingPreferencesUpdate(minimal_soc=MinimalSoc(value, self._minimal_unit))
         await self._manager.async_set(self.device, update)

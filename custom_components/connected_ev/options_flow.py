@@ -11,6 +11,7 @@ from typing import Any
 
 import probatio as vol
 from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -36,20 +37,34 @@ def _schema() -> vol.Schema:
         vol.Required(CONF_PUSH): BooleanSelector(),
         vol.Required(CONF_MANUAL_ONLY): BooleanSelector(),
     }
-    for key, (low, high) in INTERVAL_BOUNDS.items():
+    for key in INTERVAL_BOUNDS:
+        # No min/max on the selector: its own check answers in untranslated English
+        # ("Value 1.0 is too small"); the step tells the bounds instead (_out_of_range).
         fields[vol.Required(key)] = vol.All(
             NumberSelector(
-                NumberSelectorConfig(
-                    min=low,
-                    max=high,
-                    step=1,
-                    mode=NumberSelectorMode.BOX,
-                    unit_of_measurement="min",
-                )
+                NumberSelectorConfig(step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="min")
             ),
             vol.Coerce(int),
         )
     return vol.Schema(fields)
+
+
+def _out_of_range(user_input: dict[str, Any]) -> dict[str, str]:
+    """Return an error for each interval outside its bounds."""
+    return {
+        key: f"{key}_out_of_range"
+        for key, (low, high) in INTERVAL_BOUNDS.items()
+        if not low <= user_input[key] <= high
+    }
+
+
+def _bounds() -> dict[str, str]:
+    """Return the placeholders the out-of-range errors name the bounds with."""
+    placeholders: dict[str, str] = {}
+    for key, (low, high) in INTERVAL_BOUNDS.items():
+        placeholders[f"{key}_min"] = str(low)
+        placeholders[f"{key}_max"] = str(high)
+    return placeholders
 
 
 class ConnectedEVOptionsFlow(OptionsFlowWithReload):
@@ -57,12 +72,13 @@ class ConnectedEVOptionsFlow(OptionsFlowWithReload):
 
     def __init__(self) -> None:
         self._options: dict[str, Any] = {}
+        self._unconfirmed = False
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options; on submit, subscribe or unsubscribe push if that changed."""
         errors: dict[str, str] = {}
-        placeholders = {"reason": ""}
-        if user_input is not None:
+        placeholders = {"reason": "", **_bounds()}
+        if user_input is not None and not (errors := _out_of_range(user_input)):
             self._options = user_input
             try:
                 enabled = await self._async_apply_push(bool(user_input[CONF_PUSH]))
@@ -94,7 +110,23 @@ class ConnectedEVOptionsFlow(OptionsFlowWithReload):
         """Tell that the provider's test event arrived, then save."""
         if user_input is None:
             return self.async_show_form(step_id="push_enabled")
+        self._unconfirmed = False
         return self.async_create_entry(data=self._options)
+
+    @callback
+    def async_remove(self) -> None:
+        """Delete the new subscription at once when the dialog is closed without confirming.
+
+        It is stored in the entry already, so if this cannot finish (Home Assistant stops,
+        the provider is down) the next setup deletes it.
+        """
+        entry = self.config_entry
+        if self._unconfirmed and entry.state is ConfigEntryState.LOADED:
+            entry.async_create_background_task(
+                self.hass,
+                entry.runtime_data.push.async_discard_unconfirmed(),
+                name="connected_ev push discard",
+            )
 
     async def _async_apply_push(self, wanted: bool) -> bool:
         """Subscribe or unsubscribe; return whether push was newly enabled."""
@@ -109,6 +141,7 @@ class ConnectedEVOptionsFlow(OptionsFlowWithReload):
         data = {key: value for key, value in entry.data.items() if key != DATA_PUSH}
         if wanted:
             data[DATA_PUSH] = (await push.async_enable()).as_dict()
+            self._unconfirmed = True
         else:
             await push.async_disable()
         self.hass.config_entries.async_update_entry(entry, data=data)

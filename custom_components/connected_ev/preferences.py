@@ -31,7 +31,7 @@ from .api.models import (
     Vehicle,
     Weekday,
 )
-from .api.provider import Provider
+from .api.provider import Provider, ProviderFeature
 from .const import DOMAIN
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator
 
@@ -153,6 +153,10 @@ class PreferencesManager:
             weekday_ready_times=dict(schedule.weekday_ready_times),
         )
 
+    def schedule_of(self, vehicle_id: str) -> WeekdaySchedule | None:
+        """Return the weekly schedule kept here for a vehicle (diagnostics show it)."""
+        return self._schedules.get(vehicle_id)
+
     def target_soc_of(self, vehicle: Vehicle) -> float | None:
         """Return the known target: the preference, else the car's own charge limit."""
         preferences = vehicle.charging_preferences
@@ -186,7 +190,12 @@ class PreferencesManager:
             raise _invalid("charging_behavior_not_supported", behavior=behavior.value)
         if (minimal := update.minimal_soc) is not None:
             if minimal.unit not in self.provider.supported_minimal_soc_units:
-                raise _invalid("minimal_soc_unit_not_supported", unit=minimal.unit.value)
+                # Two units exist: the provider takes only the other one.
+                raise _invalid(
+                    "minimal_soc_only_km"
+                    if minimal.unit is SocUnit.PERCENT
+                    else "minimal_soc_only_percent"
+                )
             if minimal.unit is SocUnit.PERCENT and minimal.value > 100:
                 raise _invalid("minimal_soc_out_of_range", value=f"{minimal.value:g}")
         current = vehicle.charging_preferences or ChargingPreferences()
@@ -214,6 +223,7 @@ class PreferencesManager:
         ):
             preferences = await self.provider.async_set_charging_preferences(vehicle.id, update)
             self.coordinator.async_apply_preferences(vehicle.id, preferences)
+            await self._async_refresh_status(vehicle)
             return self._with_schedule(vehicle.id, preferences)
 
         current = vehicle.charging_preferences or ChargingPreferences()
@@ -242,7 +252,29 @@ class PreferencesManager:
         await self._async_save()
         self._async_arm(vehicle.id)
         self.coordinator.async_apply_preferences(vehicle.id, preferences)
+        await self._async_refresh_status(vehicle)
         return self._with_schedule(vehicle.id, preferences)
+
+    async def _async_refresh_status(self, vehicle: Vehicle) -> None:
+        """Read the smart-charging status again: new preferences change the plan at once.
+
+        Only where the coordinator would read it (plugged in, provider has a status). The
+        change itself succeeded, so a failed read keeps the last status until the next poll.
+        """
+        if (
+            ProviderFeature.SMART_CHARGING not in self.provider.features
+            or not vehicle.charge_state.is_plugged_in
+        ):
+            return
+        try:
+            status = await self.provider.async_get_smart_charging_status(vehicle.id)
+        except ProviderError as err:
+            LOGGER.debug("Could not read the smart-charging status after a change: %s", err)
+            return
+        data = self.coordinator.data
+        self.coordinator.async_set_updated_data(
+            replace(data, smart_charging={**data.smart_charging, vehicle.id: status})
+        )
 
     # --- the weekday scheduler ---------------------------------------------------------
 

@@ -35,6 +35,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .api.errors import (
     AuthenticationError,
@@ -61,6 +62,13 @@ PUSH_STALE_AFTER: Final = 2 * PUSH_HEARTBEAT_INTERVAL
 # Enode sends at most 100 events per delivery, far below this; anything larger is refused
 # before it is read into memory.
 MAX_DELIVERY_BYTES: Final = 1024 * 1024
+
+# Events about the subscription itself, which name no user: they only tell that push works.
+_ACCOUNTLESS: Final = frozenset({PushEventKind.HEARTBEAT, PushEventKind.TEST})
+
+# Who receives on each push webhook of this Home Assistant (see ``_async_dispatch``).
+_RECEIVERS: HassKey[dict[str, PushManager | None]] = HassKey(f"{DOMAIN}_push_receivers")
+_ABSENT: Final = object()
 
 # Delivery ids remembered for de-duplication: retries come within hours, in far fewer
 # deliveries than this for one account.
@@ -115,16 +123,15 @@ class PushRegistration:
 
 
 class _Request(Protocol):
-    """What the receiver reads of a request (aiohttp's, or the cloudhook's MockRequest)."""
+    """What the receiver reads of a request: aiohttp's, or Home Assistant's ``MockRequest``.
+
+    Cloudhooks (Home Assistant Cloud) and the WebSocket ``webhook/handle`` command hand the
+    handler a ``MockRequest``: it has headers and a ``content`` stream, but no
+    ``content_length``.
+    """
 
     @property
     def headers(self) -> Mapping[str, str]: ...
-
-    @property
-    def content_length(self) -> int | None: ...
-
-    @property
-    def remote(self) -> str | None: ...
 
     @property
     def content(self) -> Any: ...
@@ -159,6 +166,7 @@ class PushManager:
         self._listeners: list[CALLBACK_TYPE] = []
         self._rejected = 0
         self._secret = ""
+        self._stopped = False
 
     @property
     def supported(self) -> bool:
@@ -177,7 +185,14 @@ class PushManager:
         """
         if self.supported:
             self._async_check_credentials_issues()
-        if not (self.supported and self.policy.push and self.registration is not None):
+        if not (self.supported and self.registration is not None):
+            return
+        if not self.policy.push:
+            # Enabled but never confirmed (the dialog was closed, or Home Assistant stopped
+            # before it was): the provider must not keep pushing to a webhook nobody serves.
+            self.entry.async_create_background_task(
+                self.hass, self.async_discard_unconfirmed(), name=f"{DOMAIN} push discard"
+            )
             return
         self._async_register_webhook(self.registration)
         self._async_set_health(PushHealth.STALE)
@@ -192,8 +207,17 @@ class PushManager:
 
     @callback
     def async_stop(self) -> None:
-        """Stop receiving (the provider keeps the subscription: deliveries resume on setup)."""
-        self._async_unregister_webhook()
+        """Stop receiving (the provider keeps the subscription: deliveries resume on setup).
+
+        A delivery still being read when this runs is answered 503 and changes nothing (the
+        provider retries it to the entry loaded next), so no timer outlives the entry.
+        """
+        self._stopped = True
+        if self._registered_webhook is not None:
+            # Still registered, answering 503: while the entry reloads (or stays unloaded),
+            # the provider retries instead of getting Home Assistant's 200 for nobody.
+            _receivers(self.hass)[self._registered_webhook] = None
+            self._registered_webhook = None
         self._cancel_stale_timer()
 
     async def _async_test_on_start(self) -> None:
@@ -275,6 +299,27 @@ class PushManager:
         self._async_set_health(PushHealth.DISABLED)
         LOGGER.info("Push disabled for %s", self.entry.title)
 
+    async def async_discard_unconfirmed(self) -> None:
+        """Delete a subscription the user never confirmed, and forget it in the entry.
+
+        If the provider cannot be asked now, the registration stays stored and the next
+        setup tries again: the entry never loses track of what it made at the provider.
+        """
+        try:
+            await self.async_disable()
+        except PushSetupError as err:
+            LOGGER.warning(
+                "Could not delete the unconfirmed push subscription of %s (%s); trying "
+                "again on the next start",
+                self.entry.title,
+                err.reason,
+            )
+            return
+        self.hass.config_entries.async_update_entry(
+            self.entry,
+            data={key: value for key, value in self.entry.data.items() if key != DATA_PUSH},
+        )
+
     async def _async_webhook_url(self, webhook_id: str) -> tuple[str, bool]:
         """Use a cloudhook when Home Assistant Cloud is logged in, else the external URL."""
         if (cloud := _cloud(self.hass)) is not None and cloud.async_active_subscription(self.hass):
@@ -296,34 +341,53 @@ class PushManager:
             with contextlib.suppress(ProviderError):
                 await self.provider.async_delete_push_subscription(registration.subscription_id)
         await _async_delete_cloudhook(self.hass, registration)
-        self._async_unregister_webhook()
+        _async_forget_webhook(self.hass, registration.webhook_id)
+        if self._registered_webhook == registration.webhook_id:
+            self._registered_webhook = None
 
     @callback
     def _async_register_webhook(self, registration: PushRegistration) -> None:
+        """Receive on the webhook; it may still be registered from before a reload."""
         self._secret = registration.secret
-        webhook.async_register(
-            self.hass,
-            DOMAIN,
-            f"{self.entry.title} push",
-            registration.webhook_id,
-            self._async_handle_webhook,
-            allowed_methods=["POST"],
-        )
+        receivers = _receivers(self.hass)
+        if registration.webhook_id not in receivers:
+            webhook.async_register(
+                self.hass,
+                DOMAIN,
+                f"{self.entry.title} push",
+                registration.webhook_id,
+                _async_dispatch,
+                allowed_methods=["POST"],
+            )
+        receivers[registration.webhook_id] = self
         self._registered_webhook = registration.webhook_id
 
     @callback
     def _async_unregister_webhook(self) -> None:
         if self._registered_webhook is not None:
-            webhook.async_unregister(self.hass, self._registered_webhook)
+            _async_forget_webhook(self.hass, self._registered_webhook)
             self._registered_webhook = None
 
     # --- receiving ---------------------------------------------------------------------------
 
-    async def _async_handle_webhook(
-        self, hass: HomeAssistant, webhook_id: str, request: _Request
-    ) -> web.Response:
+    async def async_handle_webhook(self, request: _Request) -> web.Response:
+        """Answer one delivery; a failure here is a 500, never Home Assistant's 200.
+
+        Home Assistant answers 200 for a handler that raises, and logs the webhook id (a
+        bearer secret): the provider would neither retry nor deactivate the webhook.
+        """
+        try:
+            return await self._async_receive(request)
+        except Exception:
+            LOGGER.exception("Could not handle a push delivery for %s", self.entry.title)
+            return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
+
+    async def _async_receive(self, request: _Request) -> web.Response:
         """Check, de-duplicate and apply one delivery; never log the body."""
         body = await _async_read_bounded(request)
+        if self._stopped:
+            # Unloaded while reading: the provider retries to the entry loaded next.
+            return web.Response(status=HTTPStatus.SERVICE_UNAVAILABLE)
         if body is None:
             self._log_rejected(request, "it is larger than 1 MiB")
             return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
@@ -353,7 +417,8 @@ class PushManager:
             level,
             "Rejected a push delivery for %s from %s: %s",
             self.entry.title,
-            request.remote,
+            # A cloudhook's request has no remote address: it came through the cloud.
+            getattr(request, "remote", None) or "Home Assistant Cloud",
             why,
         )
 
@@ -379,8 +444,11 @@ class PushManager:
         actions: list[ChargeAction] = []
         changed = refresh = False
         for event in delivery.events:
-            if event.user_id is not None and event.user_id != self.provider.account_id:
-                continue  # provider webhooks are per client: another account's event
+            if event.user_id != self.provider.account_id and event.kind not in _ACCOUNTLESS:
+                # Provider webhooks are per client: an event that does not name this
+                # account's user (another user's, or no user at all) is not this entry's.
+                LOGGER.debug("Ignored a %s push event of another account", event.kind)
+                continue
             match event.kind:
                 case PushEventKind.UPDATED if event.vehicle is not None:
                     if not _is_older(event.vehicle, vehicles.get(event.vehicle.id)):
@@ -528,13 +596,34 @@ class PushManager:
             self._stale_timer = None
 
 
-async def async_remove_push(hass: HomeAssistant, entry: ConnectedEVConfigEntry) -> None:
-    """On entry removal, delete its cloudhook and provider subscription (best effort).
+def _receivers(hass: HomeAssistant) -> dict[str, PushManager | None]:
+    """Return the registered push webhooks and who receives on each (``None``: nobody now)."""
+    return hass.data.setdefault(_RECEIVERS, {})
 
-    The entry is unloaded by now, so the provider is built again from its credentials.
+
+async def _async_dispatch(hass: HomeAssistant, webhook_id: str, request: _Request) -> web.Response:
+    """Hand a delivery to its entry's receiver; 503 while the entry is not running."""
+    if (manager := _receivers(hass).get(webhook_id)) is None:
+        return web.Response(status=HTTPStatus.SERVICE_UNAVAILABLE)
+    return await manager.async_handle_webhook(request)
+
+
+@callback
+def _async_forget_webhook(hass: HomeAssistant, webhook_id: str) -> None:
+    """Stop answering on a webhook for good (push disabled, the entry removed)."""
+    if _receivers(hass).pop(webhook_id, _ABSENT) is not _ABSENT:
+        webhook.async_unregister(hass, webhook_id)
+
+
+async def async_remove_push(hass: HomeAssistant, entry: ConnectedEVConfigEntry) -> None:
+    """On entry removal, delete its webhook, cloudhook and provider subscription.
+
+    Deleting at the provider is best effort. The entry is unloaded by now, so the provider is
+    built again from its credentials.
     """
     if (registration := PushRegistration.from_data(entry.data)) is None:
         return
+    _async_forget_webhook(hass, registration.webhook_id)
     await _async_delete_cloudhook(hass, registration)
     try:
         implementation = await config_entry_oauth2_flow.async_get_config_entry_implementation(
@@ -595,15 +684,20 @@ def _error_key(err: ProviderError) -> str:
 
 
 async def _async_read_bounded(request: _Request) -> bytes | None:
-    """Read the body, or ``None`` once it exceeds ``MAX_DELIVERY_BYTES`` (never all of it)."""
-    length = request.content_length
+    """Read the body, or ``None`` once it exceeds ``MAX_DELIVERY_BYTES`` (never all of it).
+
+    An aiohttp request announcing a larger body is refused unread; a ``MockRequest`` (its
+    body already in memory) and chunked bodies are read up to one byte past the limit.
+    """
+    length = request.content_length if isinstance(request, web.BaseRequest) else None
     if length is not None and length > MAX_DELIVERY_BYTES:
         return None
+    stream = request.content  # a MockRequest makes a new stream on every access
     chunks: list[bytes] = []
     size = 0
     # Bounded: every round reads at least one byte or ends, and stops past the limit.
     while size <= MAX_DELIVERY_BYTES:
-        chunk: bytes = await request.content.read(MAX_DELIVERY_BYTES + 1 - size)
+        chunk: bytes = await stream.read(MAX_DELIVERY_BYTES + 1 - size)
         if not chunk:
             break
         chunks.append(chunk)

@@ -58,19 +58,32 @@ class ConnectedEVSensorEntityDescription[DeviceT: Vehicle | Charger](SensorEntit
     """A sensor of a device: whether the device has it, and how to read it."""
 
     has_fn: Callable[[DeviceT], bool] = lambda _: True
+    feature: ProviderFeature | None = None
+    """The provider feature without which the value is never reported (no entity then)."""
     value_fn: Callable[[DeviceT, ConnectedEVData], StateType | datetime]
     attributes_fn: Callable[[DeviceT, ConnectedEVData], dict[str, Any]] | None = None
+    options_fn: Callable[[ConnectedEVData], list[str]] | None = None
+    """Enum options that follow the account (names of its chargers or locations)."""
 
+
+NOT_PLUGGED_IN = "not_plugged_in"
+"""The state of a vehicle's smart charging and plugged-in charger while no cable is in."""
+OTHER_CHARGER = "other_charger"
+"""Plugged in, but not to a charger of the account (a public charger, say)."""
+NO_LOCATION = "no_location"
+"""A charger tied to no charging location."""
 
 SMART_CHARGING_STATES = [
-    state.value for state in SmartChargingState if state is not SmartChargingState.UNKNOWN
+    *(state.value for state in SmartChargingState if state is not SmartChargingState.UNKNOWN),
+    NOT_PLUGGED_IN,
 ]
 
 
 def _smart_charging_state(vehicle: Vehicle, data: ConnectedEVData) -> str | None:
+    """Return the provider's state; with no cable in and no state known, "not plugged in"."""
     status = data.smart_charging.get(vehicle.id)
     if status is None or status.state is SmartChargingState.UNKNOWN:
-        return None
+        return NOT_PLUGGED_IN if vehicle.charge_state.is_plugged_in is False else None
     return status.state.value
 
 
@@ -92,8 +105,15 @@ def _smart_charging_plan(vehicle: Vehicle, data: ConnectedEVData) -> dict[str, A
 
 
 def _charging_location(charger: Charger, data: ConnectedEVData) -> str | None:
+    """Return the location's name; "no location" when the charger is tied to none."""
+    if charger.location_id is None:
+        return NO_LOCATION
     location = data.location_of(charger)
     return location.name if location is not None else None
+
+
+def _location_options(data: ConnectedEVData) -> list[str]:
+    return [NO_LOCATION, *sorted({location.name for location in data.locations.values()})]
 
 
 SMART_CHARGING_STATUS = ConnectedEVSensorEntityDescription[Vehicle](
@@ -108,6 +128,8 @@ SMART_CHARGING_STATUS = ConnectedEVSensorEntityDescription[Vehicle](
 CHARGING_LOCATION = ConnectedEVSensorEntityDescription[Charger](
     key="charging_location",
     translation_key="charging_location",
+    device_class=SensorDeviceClass.ENUM,
+    options_fn=_location_options,
     value_fn=_charging_location,
     attributes_fn=lambda charger, _: {"location_id": charger.location_id},
 )
@@ -140,9 +162,22 @@ def _power_delivery_state(state: PowerDeliveryState) -> str | None:
 
 
 def _plugged_in_charger(vehicle: Vehicle, data: ConnectedEVData) -> str | None:
-    charger_id = vehicle.charge_state.plugged_in_charger_id
-    charger = data.chargers.get(charger_id) if charger_id else None
+    """Return the charger's name, else "not plugged in" or "another charger".
+
+    A charger id the account does not list (being relinked, say) stays unknown.
+    """
+    charge_state = vehicle.charge_state
+    if (charger_id := charge_state.plugged_in_charger_id) is None:
+        if charge_state.is_plugged_in is None:
+            return None
+        return OTHER_CHARGER if charge_state.is_plugged_in else NOT_PLUGGED_IN
+    charger = data.chargers.get(charger_id)
     return device_name(charger) if charger is not None else None
+
+
+def _charger_options(data: ConnectedEVData) -> list[str]:
+    names = {device_name(charger) for charger in data.chargers.values()}
+    return [NOT_PLUGGED_IN, OTHER_CHARGER, *sorted(names)]
 
 
 def _plugged_in_vehicle(charger: Charger, data: ConnectedEVData) -> str | None:
@@ -157,6 +192,7 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         device_class=SensorDeviceClass.BATTERY,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         has_fn=reports_charge_state,
         value_fn=lambda vehicle, _: vehicle.charge_state.battery_level,
     ),
@@ -182,7 +218,10 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
     ConnectedEVSensorEntityDescription[Vehicle](
         key="plugged_in_charger",
         translation_key="plugged_in_charger",
+        device_class=SensorDeviceClass.ENUM,
         has_fn=reports_charge_state,
+        feature=ProviderFeature.CHARGERS,
+        options_fn=_charger_options,
         value_fn=_plugged_in_charger,
         attributes_fn=lambda vehicle, _: {"charger_id": vehicle.charge_state.plugged_in_charger_id},
     ),
@@ -191,7 +230,9 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         translation_key="charge_time_remaining",
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MINUTES,
-        suggested_display_precision=0,
+        # Shown as hours and minutes ("1h 35m"): the frontend splits a duration in hours.
+        suggested_unit_of_measurement=UnitOfTime.HOURS,
+        suggested_display_precision=2,
         has_fn=reports_charge_state,
         value_fn=lambda vehicle, _: vehicle.charge_state.charge_time_remaining_min,
     ),
@@ -200,6 +241,7 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         translation_key="charge_limit",
         native_unit_of_measurement=PERCENTAGE,
         has_fn=reports_charge_state,
+        feature=ProviderFeature.CHARGE_LIMIT,
         value_fn=lambda vehicle, _: vehicle.charge_state.charge_limit,
     ),
     ConnectedEVSensorEntityDescription[Vehicle](
@@ -285,8 +327,9 @@ def _sensors[DeviceT: Vehicle | Charger](
     device: DeviceT,
     descriptions: tuple[ConnectedEVSensorEntityDescription[DeviceT], ...],
 ) -> Iterator[ConnectedEVSensor[DeviceT]]:
+    features = coordinator.provider.features
     for description in descriptions:
-        if description.has_fn(device):
+        if description.has_fn(device) and description.feature in (None, *features):
             yield ConnectedEVSensor(coordinator, device, description)
 
 
@@ -337,6 +380,14 @@ class ConnectedEVSensor[DeviceT: Vehicle | Charger](ConnectedEVEntity[DeviceT], 
     def native_value(self) -> StateType | datetime:
         """Read the value from the device's last known data."""
         return self.entity_description.value_fn(self.device, self.coordinator.data)
+
+    @property
+    @override
+    def options(self) -> list[str] | None:
+        """The description's options, or those the account's devices give now."""
+        if (options_fn := self.entity_description.options_fn) is not None:
+            return options_fn(self.coordinator.data)
+        return super().options
 
     @property
     @override

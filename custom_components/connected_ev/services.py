@@ -8,8 +8,10 @@ returned it; it only changes through these actions, which keep it current.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import unicodedata
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import time
 from typing import Any, Final
 
@@ -74,29 +76,119 @@ BEHAVIORS: Final = [b.value for b in ChargingBehavior if b is not ChargingBehavi
 SOC_UNITS: Final = [u.value for u in SocUnit if u is not SocUnit.UNKNOWN]
 
 
+MAX_NAME_LENGTH: Final = 100
+BIDI_CONTROLS: Final = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+"""Characters that reorder the text around them: a name must read as it is stored."""
+NOT_PLACE_ZONES: Final = frozenset({"localtime", "posixrules", "factory"})
+"""Zone files that are no place's time zone (``Factory`` is not even a real offset)."""
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
 def hh_mm(value: Any) -> time:
     """Parse a time of day in whole minutes ("07:30"; "07:30:00" from the time selector)."""
-    parsed = cv.time(value)
-    if parsed.second or parsed.microsecond:
-        raise vol.Invalid("Use HH:MM")
+    if isinstance(value, time):
+        parsed: time | None = value
+    else:
+        try:
+            parsed = cv.time(value)
+        except vol.Invalid:
+            parsed = None
+    if parsed is None or parsed.second or parsed.microsecond:
+        raise _invalid("invalid_time", value=str(value))
     return parsed
 
 
-_NAME = vol.All(cv.string, vol.Length(min=1, max=100))
+def weekday_times(value: Any) -> dict[str, time]:
+    """Parse a weekly schedule: weekday names (monday…sunday) to times of day."""
+    if not isinstance(value, dict):
+        raise _invalid("weekday_ready_times_invalid")
+    days = {day.value for day in Weekday}
+    result: dict[str, time] = {}
+    for day, when in value.items():
+        if (key := str(day).lower()) not in days:
+            raise _invalid("invalid_weekday", value=str(day))
+        result[key] = hh_mm(when)
+    return result
+
+
+def name(value: Any) -> str:
+    """Check a name as people see it: not blank, short, no control or direction characters."""
+    text = str(value).strip() if isinstance(value, str | int | float) else ""
+    if not text:
+        raise _invalid("name_empty")
+    if len(text) > MAX_NAME_LENGTH:
+        raise _invalid("name_too_long", max=str(MAX_NAME_LENGTH))
+    if any(unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS for char in text):
+        raise _invalid("name_invalid_characters")
+    return text
+
+
+def time_zone(value: Any) -> str:
+    """Check an IANA time zone of a place (``Europe/Oslo``), not a system file or variant."""
+    text = value if isinstance(value, str) else ""
+    try:
+        cv.time_zone(text)
+    except vol.Invalid:
+        text = ""
+    if not text or text.casefold() in NOT_PLACE_ZONES or text.startswith(("posix/", "right/")):
+        raise _invalid("invalid_time_zone", value=str(value))
+    return text
+
+
+def one_of(field: str, options: list[str]) -> Callable[[Any], str]:
+    """Check a value is one of the options; the error lists them."""
+
+    def validate(value: Any) -> str:
+        if value not in options:
+            raise _invalid(
+                "invalid_option", field=field, value=str(value), options=", ".join(options)
+            )
+        return str(value)
+
+    return validate
+
+
+def number(field: str, minimum: float, maximum: float) -> Callable[[Any], float]:
+    """Check a number is within bounds; the error names the field and the bounds."""
+
+    def validate(value: Any) -> float:
+        try:
+            result = float(value)
+        except TypeError, ValueError:
+            result = float("nan")
+        if not minimum <= result <= maximum:
+            raise _invalid(
+                "number_out_of_range",
+                field=field,
+                value=str(value),
+                min=f"{minimum:g}",
+                max=f"{maximum:g}",
+            )
+        return result
+
+    return validate
+
 
 SET_PREFERENCES_SCHEMA: Final = vol.Schema(
     {
         vol.Required(ATTR_DEVICE_ID): cv.string,
-        vol.Optional(ATTR_CHARGING_BEHAVIOR): vol.In(BEHAVIORS),
-        vol.Optional(ATTR_TARGET_SOC): vol.All(vol.Coerce(float), vol.Range(min=0, max=100)),
-        vol.Optional(ATTR_MINIMAL_SOC): vol.All(vol.Coerce(float), vol.Range(min=0, max=2000)),
-        vol.Optional(ATTR_MINIMAL_SOC_UNIT, default=SocUnit.PERCENT.value): vol.In(SOC_UNITS),
-        vol.Optional(ATTR_READY_TIME): hh_mm,
-        vol.Optional(ATTR_WEEKDAY_READY_TIMES): vol.Schema(
-            {vol.Optional(day.value): hh_mm for day in Weekday}
+        vol.Optional(ATTR_CHARGING_BEHAVIOR): one_of(ATTR_CHARGING_BEHAVIOR, BEHAVIORS),
+        vol.Optional(ATTR_TARGET_SOC): number(ATTR_TARGET_SOC, 0, 100),
+        vol.Optional(ATTR_MINIMAL_SOC): number(ATTR_MINIMAL_SOC, 0, 2000),
+        vol.Optional(ATTR_MINIMAL_SOC_UNIT, default=SocUnit.PERCENT.value): one_of(
+            ATTR_MINIMAL_SOC_UNIT, SOC_UNITS
         ),
-        vol.Optional(ATTR_BATTERY_CAPACITY): vol.All(vol.Coerce(float), vol.Range(min=1, max=300)),
-        vol.Optional(ATTR_DEFAULT_PRICE_AREA): _NAME,
+        vol.Optional(ATTR_READY_TIME): hh_mm,
+        vol.Optional(ATTR_WEEKDAY_READY_TIMES): weekday_times,
+        vol.Optional(ATTR_BATTERY_CAPACITY): number(ATTR_BATTERY_CAPACITY, 1, 300),
+        vol.Optional(ATTR_DEFAULT_PRICE_AREA): name,
         vol.Optional(ATTR_CHARGING_LOCATION_IDS): vol.All(cv.ensure_list, [cv.string]),
     }
 )
@@ -104,19 +196,19 @@ GET_PREFERENCES_SCHEMA: Final = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.str
 ENTRY_SCHEMA: Final = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
 CREATE_LOCATION_SCHEMA: Final = ENTRY_SCHEMA.extend(
     {
-        vol.Required(ATTR_NAME): _NAME,
+        vol.Required(ATTR_NAME): name,
         vol.Optional(ATTR_LATITUDE): cv.latitude,
         vol.Optional(ATTR_LONGITUDE): cv.longitude,
-        vol.Optional(ATTR_TIMEZONE): cv.time_zone,
+        vol.Optional(ATTR_TIMEZONE): time_zone,
     }
 )
 UPDATE_LOCATION_SCHEMA: Final = ENTRY_SCHEMA.extend(
     {
         vol.Required(ATTR_LOCATION_ID): cv.string,
-        vol.Optional(ATTR_NAME): _NAME,
+        vol.Optional(ATTR_NAME): name,
         vol.Optional(ATTR_LATITUDE): cv.latitude,
         vol.Optional(ATTR_LONGITUDE): cv.longitude,
-        vol.Optional(ATTR_TIMEZONE): cv.time_zone,
+        vol.Optional(ATTR_TIMEZONE): time_zone,
     }
 )
 DELETE_LOCATION_SCHEMA: Final = ENTRY_SCHEMA.extend({vol.Required(ATTR_LOCATION_ID): cv.string})
@@ -126,12 +218,6 @@ SET_CHARGER_LOCATION_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_LOCATION_ID): vol.Any(None, cv.string),
     }
 )
-
-
-def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
 
 
 @asynccontextmanager
@@ -146,39 +232,34 @@ async def _provider_errors(entry: ConnectedEVConfigEntry) -> AsyncIterator[None]
 # --- resolving targets --------------------------------------------------------------------
 
 
-def _device_target(hass: HomeAssistant, device_id: str) -> tuple[ConnectedEVConfigEntry, str]:
-    """Return the loaded entry a device belongs to, and the device's provider id."""
+def _device_target(hass: HomeAssistant, device_id: str) -> tuple[ConnectedEVConfigEntry, str, str]:
+    """Return the loaded entry a device belongs to, its provider id and its name."""
     device = dr.async_get(hass).async_get(device_id)
     if device is None:
-        raise _invalid("device_not_found", device_id=device_id)
+        raise _invalid("device_not_found")
+    label = device.name_by_user or device.name or device_id
     identifiers = [ident for domain, ident in device.identifiers if domain == DOMAIN]
-    entries = [
-        entry
-        for entry_id in device.config_entries
-        if (entry := hass.config_entries.async_get_entry(entry_id)) is not None
-        and entry.domain == DOMAIN
-    ]
-    if not identifiers or not entries:
-        raise _invalid("device_not_found", device_id=device_id)
-    loaded = [entry for entry in entries if entry.state is ConfigEntryState.LOADED]
-    if not loaded:
-        raise _invalid("entry_not_loaded", title=entries[0].title)
-    return loaded[0], identifiers[0]
+    entry = hass.config_entries.async_get_entry(device.config_entry_id)
+    if not identifiers or entry is None or entry.domain != DOMAIN:
+        raise _invalid("not_our_device", device=label)
+    if entry.state is not ConfigEntryState.LOADED:
+        raise _invalid("entry_not_loaded", title=entry.title)
+    return entry, identifiers[0], label
 
 
 def _vehicle(hass: HomeAssistant, device_id: str) -> tuple[ConnectedEVConfigEntry, Vehicle]:
-    entry, identifier = _device_target(hass, device_id)
+    entry, identifier, label = _device_target(hass, device_id)
     vehicle = entry.runtime_data.coordinator.data.vehicles.get(identifier)
     if vehicle is None:
-        raise _invalid("not_a_vehicle", device_id=device_id)
+        raise _invalid("not_a_vehicle", device=label)
     return entry, vehicle
 
 
 def _charger(hass: HomeAssistant, device_id: str) -> tuple[ConnectedEVConfigEntry, Charger]:
-    entry, identifier = _device_target(hass, device_id)
+    entry, identifier, label = _device_target(hass, device_id)
     charger = entry.runtime_data.coordinator.data.chargers.get(identifier)
     if charger is None:
-        raise _invalid("not_a_charger", device_id=device_id)
+        raise _invalid("not_a_charger", device=label)
     return entry, charger
 
 
@@ -335,6 +416,10 @@ async def _delete_location(call: ServiceCall) -> None:
     coordinator = entry.runtime_data.coordinator
     async with _provider_errors(entry):
         await entry.runtime_data.provider.async_delete_location(location.id)
+    # The provider unties the location's chargers: show them untied now, not at the next poll.
+    chargers = coordinator.data.chargers.values()
+    for charger in [charger for charger in chargers if charger.location_id == location.id]:
+        coordinator.async_apply_charger(replace(charger, location_id=None))
     coordinator.async_set_locations(
         [item for item in coordinator.data.locations.values() if item.id != location.id]
     )

@@ -1,17 +1,31 @@
-"""Charging switch: start/stop through the provider, following the action until settled."""
+"""Charging switch: start/stop through the provider, following the action until settled.
+
+Asking for the state the switch already shows sends nothing and succeeds: charging planners
+(ev_smart_charging, price automations) repeat ``turn_off`` at every start-up, reload and
+unplug, and ``turn_on`` after the car started by itself, and such repeats must neither fail
+nor spend the provider's request budget. A refusal by the device (unplugged, fully charged)
+is the caller's request failing, so it is a validation error: logged without a traceback and
+answered with HTTP 400, not 500, to REST callers.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any, override
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.errors import NotCapableError
 from .api.models import Capability, Charger, ChargingCommand, Vehicle
 from .api.provider import ProviderFeature
+from .const import DOMAIN
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator
 from .entity import ConnectedEVEntity, async_add_device_entities, provider_errors_translated
+
+LOGGER = logging.getLogger(__package__)
 
 PARALLEL_UPDATES = 1
 
@@ -57,11 +71,30 @@ class ConnectedEVChargingSwitch[DeviceT: Vehicle | Charger](
     @provider_errors_translated
     @override
     async def async_turn_on(self, /, **kwargs: Any) -> None:
-        """Ask the device to start charging."""
-        await self.coordinator.async_set_charging(self.kind, self.device_id, on=True)
+        """Ask the device to start charging, unless it charges or was asked to already."""
+        await self._async_set_charging(on=True)
 
     @provider_errors_translated
     @override
     async def async_turn_off(self, /, **kwargs: Any) -> None:
-        """Ask the device to stop charging."""
-        await self.coordinator.async_set_charging(self.kind, self.device_id, on=False)
+        """Ask the device to stop charging, unless it is stopped or was asked to already."""
+        await self._async_set_charging(on=False)
+
+    async def _async_set_charging(self, *, on: bool) -> None:
+        """Send start/stop only when it changes something; refusals become validation errors.
+
+        ``is_on`` already follows a pending or just-confirmed action, so a repeat of the
+        request under way sends nothing either, while the opposite request is sent and
+        overrides it at the provider. An unknown state is always sent.
+        """
+        if self.is_on is on:
+            LOGGER.debug("%s is already %s: nothing sent", self.entity_id, "on" if on else "off")
+            return
+        try:
+            await self.coordinator.async_set_charging(self.kind, self.device_id, on=on)
+        except NotCapableError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="not_capable",
+                translation_placeholders={"detail": err.detail or str(err)},
+            ) from err

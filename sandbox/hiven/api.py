@@ -1,6 +1,6 @@
 """The Hiven API routes: connect flow, devices, status, preferences, reference data, locations.
 
-Undocumented parts follow the client's ``assumptions`` module (A1-A10).
+Undocumented parts follow the client's ``assumptions`` module (A1-A14).
 """
 
 from __future__ import annotations
@@ -241,11 +241,16 @@ def _preference(name: str, value: object, location_ids: set[str]) -> object:
 
 @routes.put(EV_PREFERENCES)
 async def put_preferences(request: web.Request) -> web.Response:
-    """Partial update (a PUT that acts as PATCH); ``null`` clears a member (A9, A10)."""
+    """Partial update (a PUT that acts as PATCH); ``null`` clears a member (A9, A10).
+
+    ``chargingBehavior`` is the one member the document does not mark optional: required.
+    """
     world = request.app[HIVEN].world
     user = user_of(request)
     car = world.user_car(user, request.match_info["deviceId"])
     body = await read_object(request, PREFERENCE_FIELDS)
+    if "chargingBehavior" not in body:
+        raise bad_request("chargingBehavior is required")
     location_ids = {loc.id for loc in world.locations_of(user)}
     updated = dict(car.preferences)
     for name, value in body.items():
@@ -255,12 +260,12 @@ async def put_preferences(request: web.Request) -> web.Response:
             updated.pop(name, None)
         else:
             updated[name] = _preference(name, value, location_ids)
+    week = updated.get("weekDaySpecificReadyTimes") or {}
     if updated.get("chargingBehavior") != "SMART_CHARGE_OFF" and (
-        "targetSoC" not in updated
-        or ("readyTime" not in updated and not updated.get("weekDaySpecificReadyTimes"))
+        "targetSoC" not in updated or ("readyTime" not in updated and len(week) < len(WEEKDAYS))
     ):
         raise bad_request(
-            "targetSoC and readyTime (or weekDaySpecificReadyTimes) are required "
+            "targetSoC and readyTime (or weekDaySpecificReadyTimes for every day) are required "
             "unless chargingBehavior is SMART_CHARGE_OFF"
         )
     car.preferences = updated
@@ -291,6 +296,19 @@ async def capabilities(request: web.Request) -> web.Response:
         if supporting <= set(model.capabilities) and not not_supporting & set(model.capabilities)
     ]
     return web.json_response(models)
+
+
+@routes.get("/v2/hiven/devices/{deviceId}/capabilities")
+async def vehicle_capabilities(request: web.Request) -> web.Response:
+    """One car's capabilities (A14); ``forceRefresh`` is true or false, counted when true."""
+    world = request.app[HIVEN].world
+    car = world.user_car(user_of(request), request.match_info["deviceId"])
+    force = request.query.get("forceRefresh", "false")
+    if force not in ("true", "false"):
+        raise bad_request("forceRefresh must be true or false")
+    if force == "true":
+        car.capability_refreshes += 1
+    return web.json_response({"capabilities": list(car.model.capabilities)})
 
 
 @routes.get("/v2/hiven/vehicles/smartcar/brands")

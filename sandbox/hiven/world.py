@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,7 @@ class Car:
     owner: str | None = None
     added_at: float | None = None
     preferences: dict[str, Any] = field(default_factory=dict)
+    capability_refreshes: int = 0
 
     @property
     def name(self) -> str:
@@ -60,8 +62,18 @@ class Car:
         brand = catalog.BRAND_NAMES.get(self.model.make, self.model.make)
         return f"{brand} {self.model.model}"
 
-    def device_json(self) -> dict[str, Any]:
-        """Return the car as the device list and details show it."""
+    def device_json(self, locations: Mapping[str, Location] | None = None) -> dict[str, Any]:
+        """Return the car as the device list and details show it.
+
+        With the user's ``locations``, the preferences also list ``chargingLocations`` (the
+        document's optional member) for the ids in ``chargingLocationIds``.
+        """
+        preferences = dict(self.preferences)
+        ids = preferences.get("chargingLocationIds")
+        if locations is not None and isinstance(ids, list):
+            preferences["chargingLocations"] = [
+                locations[i].as_json() for i in ids if i in locations
+            ]
         return {
             "id": self.id,
             "type": "EV",
@@ -84,7 +96,7 @@ class Car:
             },
             "settings": {
                 "locationSupported": catalog.READ_LOCATION in self.model.capabilities,
-                "chargingPreferences": dict(self.preferences),
+                "chargingPreferences": preferences,
             },
         }
 
@@ -130,9 +142,10 @@ class AuthCode:
 
 @dataclass(slots=True)
 class Location:
-    """A user location (assumption A2)."""
+    """A user location (assumption A2): ``id`` is its ``locationId``; ``record_id`` its ``id``."""
 
     id: str
+    record_id: str
     owner: str
     latitude: float
     longitude: float
@@ -148,7 +161,8 @@ class Location:
     def as_json(self) -> dict[str, Any]:
         """Return the location as the API shows it."""
         return {
-            "id": self.id,
+            "id": self.record_id,
+            "locationId": self.id,
             "name": self.name,
             "coordinates": {"latitude": self.latitude, "longitude": self.longitude},
             "countryCode": self.country_code,
@@ -237,7 +251,9 @@ class World:
     def devices_of(self, user_id: str) -> list[dict[str, Any]]:
         """Every device of a user (cars and chargers), oldest first."""
         self.simulate()
-        cars = [car.device_json() for car in self.cars.values() if car.owner == user_id]
+        cars = [
+            car.device_json(self.locations) for car in self.cars.values() if car.owner == user_id
+        ]
         chargers = [c.device_json() for c in self.chargers.values() if c.owner == user_id]
         return cars + chargers
 
@@ -254,7 +270,7 @@ class World:
         charger = self.chargers.get(device_id)
         if charger is not None and charger.owner == user_id:
             return charger.device_json()
-        return self.user_car(user_id, device_id).device_json()
+        return self.user_car(user_id, device_id).device_json(self.locations)
 
     def remove_car(self, user_id: str, device_id: str) -> None:
         """Remove a car from its user; its preferences are forgotten."""
@@ -301,7 +317,7 @@ class World:
 
     def add_location(self, user_id: str, **fields: Any) -> Location:
         """Create a location."""
-        location = Location(id=self._id(), owner=user_id, **fields)
+        location = Location(id=self._id(), record_id=self._id(), owner=user_id, **fields)
         self.locations[location.id] = location
         return location
 

@@ -87,11 +87,55 @@ async def test_short_lived_token_uses_half_its_lifetime(
     client: EnodeClient, mock_api: aioresponses, clock: FakeClock
 ) -> None:
     """A token shorter-lived than twice the margin is refreshed at half its lifetime."""
-    mock_token(mock_api, "token-1", expires_in=30)
-    mock_token(mock_api, "token-2", expires_in=30)
+    mock_token(mock_api, "token-1", expires_in=90)
+    mock_token(mock_api, "token-2", expires_in=90)
 
     assert await client.async_get_token() == "token-1"
-    clock.advance(14)
+    clock.advance(44)
+    assert await client.async_get_token() == "token-1"
+    clock.advance(1)
+    assert await client.async_get_token() == "token-2"
+
+
+@pytest.mark.parametrize("expires_in", [0, -30, 1])
+async def test_nonsense_short_lifetime_is_not_a_token_per_request(
+    client: EnodeClient, mock_api: aioresponses, clock: FakeClock, expires_in: float
+) -> None:
+    """A token "lasting" 0 s or less is used for 30 s: 10 calls make one token request."""
+    mock_token(mock_api, "token-1", expires_in=expires_in)
+    mock_token(mock_api, "token-2", expires_in=expires_in)
+    mock_api.get(VEHICLE_URL, payload=load_fixture("vehicle.json"), repeat=True)
+
+    for _ in range(10):
+        await client.async_get_vehicle(VEHICLE_ID)
+    assert len(token_requests(mock_api)) == 1
+
+    clock.advance(29)
+    assert await client.async_get_token() == "token-1"
+    clock.advance(1)
+    assert await client.async_get_token() == "token-2"
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "lasts"), [("1000000000", 86400), ("Infinity", 3600), ("NaN", 3600)]
+)
+async def test_lifetime_is_capped(
+    client: EnodeClient,
+    mock_api: aioresponses,
+    clock: FakeClock,
+    expires_in: str,
+    lasts: float,
+) -> None:
+    """A token is kept a day at most; JSON's Infinity and NaN count as no lifetime."""
+    mock_api.post(
+        TOKEN_URL,
+        body=f'{{"access_token": "token-1", "expires_in": {expires_in}}}',
+        content_type="application/json",
+    )
+    mock_token(mock_api, "token-2")
+
+    assert await client.async_get_token() == "token-1"
+    clock.advance(lasts - 61)
     assert await client.async_get_token() == "token-1"
     clock.advance(1)
     assert await client.async_get_token() == "token-2"

@@ -369,17 +369,6 @@ CASES: list[Any] = [
         id="update_smart_charging_policy_only_enabled",
     ),
     pytest.param(
-        lambda c: c.async_update_smart_charging_policy(VEHICLE_ID, deadline=None),
-        "PUT",
-        f"/vehicles/{VEHICLE_ID}/smart-charging-policy",
-        None,
-        {"deadline": None},
-        load_fixture("smart_charging_policy.json"),
-        200,
-        SmartChargingPolicy,
-        id="update_smart_charging_policy_clear_deadline",
-    ),
-    pytest.param(
         lambda c: c.async_update_smart_charging_policy(
             VEHICLE_ID, deadline=UNSET, minimum_charge_limit=0
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -239,6 +240,121 @@ INVALID_INPUTS: list[Any] = [
     pytest.param(lambda c: c.async_update_webhook(WEBHOOK_ID, secret="12345"), id="update-secret"),
     pytest.param(lambda c: c.async_update_webhook(WEBHOOK_ID, url="http://"), id="update-url"),
 ]
+
+
+LINK = {"vendor_type": DeviceKind.VEHICLE, "language": "en-US", "redirect_uri": "https://x/cb"}
+NOT_A_UUID = "4eaeb363-296d-4ccc-a973-7805e6f400b"  # one hex digit short
+
+DOCUMENTED_CONSTRAINTS: list[Any] = [
+    # Enums of the 2024-10-01 schema.
+    *[
+        pytest.param(
+            lambda c, v=language: c.async_create_link_session(USER_ID, **{**LINK, "language": v}),
+            id=f"link-language-{language}",
+        )
+        for language in ("en", "xx-XX", "en-us", "fr-CA")
+    ],
+    pytest.param(
+        lambda c: c.async_relink(VEHICLE_ID, language="de", redirect_uri="https://x/cb"),
+        id="relink-language",
+    ),
+    pytest.param(
+        lambda c: c.async_create_link_session(USER_ID, **LINK, scopes=["vehicle:write:all"]),
+        id="link-unknown-scope",
+    ),
+    pytest.param(
+        lambda c: c.async_create_link_session(
+            USER_ID, **LINK, scopes=["vehicle:read:data", "VEHICLE:READ:LOCATION"]
+        ),
+        id="link-scope-wrong-case",
+    ),
+    pytest.param(
+        lambda c: c.async_create_link_session(USER_ID, **LINK, vendor="ACME"),
+        id="link-unknown-vendor",
+    ),
+    pytest.param(
+        lambda c: c.async_create_link_session(USER_ID, **LINK, vendor="tesla"),
+        id="link-vendor-wrong-case",
+    ),
+    pytest.param(
+        lambda c: c.async_create_link_session(USER_ID, **LINK, vendor="ZAPTEC"),
+        id="link-charger-vendor-for-vehicle",
+    ),
+    pytest.param(
+        lambda c: c.async_list_interventions(language="it-IT"), id="interventions-language-enum"
+    ),
+    pytest.param(lambda c: c.async_list_interventions(vendor="ACME"), id="interventions-vendor"),
+    # Redirect URIs: absolute http(s) URLs only.
+    *[
+        pytest.param(
+            lambda c, v=uri: c.async_create_link_session(USER_ID, **{**LINK, "redirect_uri": v}),
+            id=f"link-redirect-{name}",
+        )
+        for name, uri in (
+            ("relative", "/auth/callback"),
+            ("no-scheme", "ha.example/cb"),
+            ("other-scheme", "ftp://ha.example/cb"),
+            ("no-host", "https:///cb"),
+            ("space", "https://ha.example/a b"),
+            ("bad-port", "https://ha.example:99999/cb"),
+        )
+    ],
+    pytest.param(
+        lambda c: c.async_relink(VEHICLE_ID, language="en-US", redirect_uri="not a url"),
+        id="relink-redirect",
+    ),
+    # Ids the schema types ``format: uuid``.
+    pytest.param(lambda c: c.async_get_vehicle_action("action-1"), id="vehicle-action-id"),
+    pytest.param(lambda c: c.async_cancel_vehicle_action(NOT_A_UUID), id="cancel-vehicle-action"),
+    pytest.param(lambda c: c.async_get_charger_action("42"), id="charger-action-id"),
+    pytest.param(lambda c: c.async_cancel_charger_action("x"), id="cancel-charger-action"),
+    pytest.param(lambda c: c.async_get_location("home"), id="get-location-id"),
+    pytest.param(lambda c: c.async_update_location("home", name="Home"), id="update-location-id"),
+    pytest.param(lambda c: c.async_delete_location("home"), id="delete-location-id"),
+    pytest.param(
+        lambda c: c.async_set_charger_location(CHARGER_ID, "home"), id="charger-location-id"
+    ),
+    pytest.param(
+        lambda c: c.async_get_charging_statistics(
+            USER_ID,
+            device_kind=DeviceKind.VEHICLE,
+            start=datetime(2026, 1, 1, tzinfo=UTC),
+            location_id="home",
+        ),
+        id="statistics-location-id",
+    ),
+    pytest.param(lambda c: c.async_get_intervention("9d90a9ad"), id="intervention-id"),
+    pytest.param(lambda c: c.async_get_webhook("hook-1"), id="get-webhook-id"),
+    pytest.param(lambda c: c.async_update_webhook("hook-1", secret="s3cr3t-value"), id="webhook"),
+    pytest.param(lambda c: c.async_delete_webhook(NOT_A_UUID + "g"), id="delete-webhook-id"),
+    pytest.param(lambda c: c.async_test_webhook("hook-1"), id="test-webhook-id"),
+    # The request schema has no null deadline: clearing one is refused, not sent as null.
+    pytest.param(
+        lambda c: c.async_update_smart_charging_policy(VEHICLE_ID, deadline=None),
+        id="deadline-null",
+    ),
+    pytest.param(
+        lambda c: c.async_update_smart_charging_policy(VEHICLE_ID, is_enabled=False, deadline=None),
+        id="deadline-null-with-other-fields",
+    ),
+]
+
+
+@pytest.mark.parametrize("call", DOCUMENTED_CONSTRAINTS)
+async def test_documented_constraints_refused_locally(
+    client: EnodeClient, mock_api: aioresponses, call: Call
+) -> None:
+    """What the 2024-10-01 schema rejects is refused before any request, token included."""
+    with pytest.raises(InvalidRequestError):
+        await call(client)
+
+    assert request_count(mock_api) == 0
+
+
+async def test_clearing_a_deadline_names_the_way_that_works(client: EnodeClient) -> None:
+    """The refusal says how to stop smart charging instead of sending ``null``."""
+    with pytest.raises(InvalidRequestError, match="turn smart charging off"):
+        await client.async_update_smart_charging_policy(VEHICLE_ID, deadline=None)
 
 
 @pytest.mark.parametrize("call", INVALID_INPUTS)

@@ -326,7 +326,16 @@ def test_large_delivery_is_accepted() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"not json", b"\xff\xfe[]", b'{"event": "system:heartbeat"}', b'"[]"', b"null"],
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe[]",
+        b'{"event": "system:heartbeat"}',
+        b'"[]"',
+        b"null",
+        b"[" * 100_000 + b"]" * 100_000,  # nested past the decoder's recursion limit
+    ],
+    ids=["empty", "text", "bytes", "object", "string", "null", "deep"],
 )
 def test_bad_delivery_bodies(body: bytes) -> None:
     """A body that is not a JSON array is an invalid delivery."""

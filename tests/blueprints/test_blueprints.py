@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint.models import Blueprint
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml
@@ -92,3 +93,54 @@ async def test_charge_when_cheap(hass: HomeAssistant) -> None:
     hass.states.async_set("sensor.price", "0.25")
     await hass.async_block_till_done()
     assert len(turn_off) == 1
+
+
+@pytest.mark.usefixtures("blueprint_dir")
+async def test_ev_smart_charging_connected(hass: HomeAssistant) -> None:
+    """EV Smart Charging's switch follows plugged in; unavailable and unknown never flip it."""
+    turn_on = async_mock_service(hass, "switch", "turn_on")
+    turn_off = async_mock_service(hass, "switch", "turn_off")
+    plugged_in = "binary_sensor.ev_plugged_in"
+    connected = "switch.ev_smart_charging_ev_connected"
+    hass.states.async_set(plugged_in, "off")
+    hass.states.async_set(connected, "off")
+    await _use(
+        hass, "ev_smart_charging_connected", {"plugged_in": plugged_in, "ev_connected": connected}
+    )
+
+    async def plug(state: str) -> None:
+        hass.states.async_set(plugged_in, state)
+        await hass.async_block_till_done()
+
+    await plug("on")
+    assert [call.data["entity_id"] for call in turn_on] == [[connected]]
+    hass.states.async_set(connected, "on")  # what EV Smart Charging's switch then shows
+
+    # A provider outage, an unknown value, and back: their switch is left alone throughout.
+    for state in ("unavailable", "on", "unknown", "on"):
+        await plug(state)
+    assert len(turn_on) == 1
+    assert turn_off == []
+
+    await plug("off")
+    assert [call.data["entity_id"] for call in turn_off] == [[connected]]
+    hass.states.async_set(connected, "off")
+
+    # Plugged in while the sensor was unavailable: applied once it reports again.
+    await plug("unavailable")
+    assert len(turn_on) == 1
+    await plug("on")
+    assert len(turn_on) == 2
+    hass.states.async_set(connected, "on")
+
+    # Unplugged during an outage: switched off when the sensor is back, not before.
+    await plug("unavailable")
+    await plug("off")
+    assert len(turn_off) == 2
+    assert len(turn_on) == 2
+
+    # At start-up, a switch that disagrees with the sensor is corrected.
+    hass.states.async_set(connected, "on")
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    assert len(turn_off) == 3

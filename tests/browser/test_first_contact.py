@@ -4,17 +4,25 @@ Nothing is mocked. ``scripts/develop`` starts the Enode sandbox and a real Home 
 process with its frontend; headless Debian chromium, driven by Playwright, adds the
 integration, links a vehicle and a charger in the sandbox's Link UI windows, checks what the
 device page shows against the sandbox, toggles charging and waits for the car to confirm,
-then opens the example dashboard. Ctrl-C (SIGINT to the process group) must stop it all.
+then opens the example dashboard; restarts Home Assistant as its Restart button does and
+checks that it comes back while the demo keeps running. Ctrl-C (SIGINT to the process group)
+must stop it all.
+
+It runs twice: against the pinned Home Assistant of the tests, and against the newest release
+on PyPI (``CONNECTED_EV_HA=latest``, the second environment ``scripts/bootstrap`` builds), so
+that a release that breaks the integration is seen before its users see it.
 
 Screenshots go to ``$CONNECTED_EV_SCREENSHOTS`` (the README's come from
 ``CONNECTED_EV_SCREENSHOTS=docs/screenshots scripts/test tests/browser``), else to the
-test's temporary folder. The test skips only when chromium is missing, with the reason
-``scripts/chromium`` wrote down.
+test's temporary folder (always, for the newest release). The test skips only when chromium
+is missing, with the reason ``scripts/chromium`` wrote down, or, for the newest release only,
+when its environment cannot be built (PyPI out of reach, a release that needs another Python).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -29,15 +37,15 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
-from tests.pins import manifest_requirements, not_installed
-
-pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[2]
 USERNAME = "demo"
 PASSWORD = "connected-ev"
 READY_LINE = "Connected EV is running."
+RESTARTING_LINE = "Home Assistant is restarting."
 START_SECONDS = 300
+BUILD_SECONDS = 420
 STOP_SECONDS = 60
 STEP_MS = 60_000
 CHROMIUM_ARGS = [
@@ -64,6 +72,34 @@ def _chromium() -> str:
     pytest.skip(f"real-browser test needs chromium: {reason}")
 
 
+async def _environment(release: str) -> Path:
+    """Return the virtualenv scripts/develop runs ``release`` from, building it if needed.
+
+    The pinned environment must be there; the newest release's skips the test when it cannot
+    be built, with the reason scripts/bootstrap gave.
+    """
+    process = await asyncio.create_subprocess_exec(
+        ROOT / "scripts" / "bootstrap",
+        cwd=ROOT,
+        env=os.environ | {"CONNECTED_EV_HA": release},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(BUILD_SECONDS):
+            out, err = await process.communicate()
+    except TimeoutError:
+        process.kill()
+        out, err = await process.communicate()
+    if process.returncode != 0:
+        reason = err.decode(errors="replace").strip()[-1500:]
+        if release == "latest":
+            pytest.skip(f"the newest Home Assistant's environment cannot be built:\n{reason}")
+        pytest.fail(f"scripts/bootstrap failed:\n{reason}")
+    return Path(out.decode().strip().splitlines()[-1])
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -79,18 +115,21 @@ class Develop:
     log: Path
     home_assistant: str
     sandbox: str
+    venv: Path
 
     def output(self) -> str:
         """Everything it printed so far."""
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-async def _start_develop(folder: Path) -> Develop:
+async def _start_develop(folder: Path, release: str) -> Develop:
     """Start scripts/develop on free loopback ports and wait (bounded) until it is ready."""
+    venv = await _environment(release)
     ha_port, sandbox_port = _free_port(), _free_port()
     log = folder / "develop.log"
     env = os.environ | {
         "CONNECTED_EV_CONFIG": str(folder / "config"),
+        "CONNECTED_EV_HA": release,
         "HA_PORT": str(ha_port),
         "SANDBOX_PORT": str(sandbox_port),
     }
@@ -105,7 +144,7 @@ async def _start_develop(folder: Path) -> Develop:
             start_new_session=True,
         )
     develop = Develop(
-        process, log, f"http://127.0.0.1:{ha_port}", f"http://127.0.0.1:{sandbox_port}"
+        process, log, f"http://127.0.0.1:{ha_port}", f"http://127.0.0.1:{sandbox_port}", venv
     )
     loop = asyncio.get_running_loop()
     deadline = loop.time() + START_SECONDS
@@ -130,10 +169,17 @@ async def _stop(develop: Develop) -> None:
         pytest.fail(f"Ctrl-C did not stop scripts/develop:\n{develop.output()[-4000:]}")
 
 
+@pytest.fixture(params=["pinned", "latest"])
+def release(request: pytest.FixtureRequest) -> str:
+    """Which Home Assistant: the tests' pinned one, or the newest release on PyPI."""
+    value: str = request.param
+    return value
+
+
 @pytest.fixture
-async def develop(tmp_path: Path) -> AsyncIterator[Develop]:
+async def develop(tmp_path: Path, release: str) -> AsyncIterator[Develop]:
     """Run scripts/develop for the test; stop it with Ctrl-C afterwards."""
-    running = await _start_develop(tmp_path)
+    running = await _start_develop(tmp_path, release)
     try:
         yield running
     finally:
@@ -142,9 +188,10 @@ async def develop(tmp_path: Path) -> AsyncIterator[Develop]:
 
 
 @pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    """Where the screenshots go."""
-    folder = Path(os.environ.get("CONNECTED_EV_SCREENSHOTS") or tmp_path / "screenshots")
+def screenshots(tmp_path: Path, release: str) -> Path:
+    """Where the screenshots go: the README's show the pinned release."""
+    chosen = os.environ.get("CONNECTED_EV_SCREENSHOTS") if release == "pinned" else None
+    folder = Path(chosen or tmp_path / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -245,6 +292,8 @@ async def _add_integration(page: Page, develop: Develop, screenshots: Path) -> N
     await page.get_by_text("Enode credentials").wait_for(timeout=STEP_MS)
     await page.get_by_text("Custom base URL").first.click()
     await page.get_by_role("textbox", name="Base URL").fill(develop.sandbox)
+    # The hint names the sandbox scripts/develop started, on its port.
+    await expect(page.get_by_text(f"for example {develop.sandbox} for the local")).to_be_visible()
     await page.screenshot(path=screenshots / "config-flow-enode.png")
     await _link_in_popup(page, page.get_by_role("button", name="Submit"))
 
@@ -290,6 +339,54 @@ async def _toggle_charging(page: Page, sandbox: Sandbox, vehicle_id: str, *, on:
     assert (await sandbox.vehicle(vehicle_id))["charging"] is on
 
 
+async def _restart(page: Page, session: aiohttp.ClientSession, develop: Develop) -> None:
+    """Restart Home Assistant as its Restart button does; wait (bounded) until it is back."""
+    token: str = await page.evaluate(
+        "() => document.querySelector('home-assistant').hass.auth.data.access_token"
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    base = develop.home_assistant
+    async with session.post(
+        f"{base}/api/services/homeassistant/restart", headers=headers
+    ) as response:
+        response.raise_for_status()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + START_SECONDS
+    state = None
+    while RESTARTING_LINE not in develop.output() or state != "RUNNING":
+        if develop.process.returncode is not None or loop.time() > deadline:
+            pytest.fail(f"Home Assistant did not come back:\n{develop.output()[-4000:]}")
+        await asyncio.sleep(0.5)
+        if RESTARTING_LINE in develop.output():
+            try:
+                async with session.get(f"{base}/api/config", headers=headers) as response:
+                    state = (await response.json())["state"] if response.ok else None
+            except aiohttp.ClientError:
+                state = None
+
+
+async def _not_installed(venv: Path, components: list[str]) -> list[str]:
+    """Return the loaded integrations' requirements missing from scripts/develop's venv."""
+    check = (
+        "import json, sys\n"
+        "from tests.pins import manifest_requirements, not_installed\n"
+        "domains = [domain for domain in json.loads(sys.argv[1]) if '.' not in domain]\n"
+        "print(json.dumps(not_installed([r for d in domains for r in manifest_requirements(d)])))"
+    )
+    process = await asyncio.create_subprocess_exec(
+        venv / "bin" / "python",
+        "-c",
+        check,
+        json.dumps(components),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode == 0
+    missing: list[str] = json.loads(out)
+    return missing
+
+
 async def test_first_contact_in_a_real_browser(
     browser: Browser, develop: Develop, screenshots: Path
 ) -> None:
@@ -305,6 +402,11 @@ async def test_first_contact_in_a_real_browser(
         page = await context.new_page()
         try:
             await _log_in(page, develop.home_assistant)
+            # Core settings live in storage: Settings -> System -> Network stays editable.
+            source = await page.evaluate(
+                "() => document.querySelector('home-assistant').hass.config.config_source"
+            )
+            assert source == "storage"
             await _add_integration(page, develop, screenshots)
             linked = {v["id"] for v in (await sandbox.state())["vehicles"] if v["user_id"]}
             assert linked == {car["id"]}
@@ -335,17 +437,24 @@ async def test_first_contact_in_a_real_browser(
             await _open_device(page, develop.home_assistant, car["display_name"])
             await _toggle_charging(page, sandbox, car["id"], on=False)
 
+            # Developer tools -> Restart: Home Assistant comes back, the sandbox kept running.
+            await _restart(page, session, develop)
+            await _open_device(page, develop.home_assistant, car["display_name"])
+            await _expect_rows(
+                _card(page, "Sensors"),
+                r"Battery \d+(\.\d+)?%",
+                r"Charging Not charging",
+                rf"Plugged-in charger {re.escape(charger_name)}",
+            )
+            assert develop.process.returncode is None
+            linked = {v["id"] for v in (await sandbox.state())["vehicles"] if v["user_id"]}
+            assert linked == {car["id"]}
+
             # Pinned, so a fresh instance does not install them while the browser waits.
             components: list[str] = await page.evaluate(
                 "() => document.querySelector('home-assistant').hass.config.components"
             )
-            requirements = [
-                requirement
-                for domain in components
-                if "." not in domain
-                for requirement in manifest_requirements(domain)
-            ]
-            assert not_installed(requirements) == []
+            assert await _not_installed(develop.venv, components) == []
         except BaseException:
             await page.screenshot(path=screenshots / "failure.png", full_page=True)
             print(f"scripts/develop printed:\n{develop.output()[-6000:]}")

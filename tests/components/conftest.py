@@ -162,6 +162,7 @@ def mock_config_entry() -> MockConfigEntry:
         domain=DOMAIN,
         title="Enode sandbox",
         unique_id=USER_ID,
+        minor_version=2,
         data={
             "provider": "enode",
             "environment": "sandbox",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from unittest.mock import AsyncMock
+from unittest.mock import AsyncMock, patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.connected_ev.api.models import GeoPosition
+from custom_components.connected_ev.api.provider import ProviderFeature
 from custom_components.connected_ev.const import DEFAULT_IDLE_INTERVAL
 
 from .conftest import load_vehicles
@@ -62,3 +63,28 @@ async def test_at_charging_location(
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
         assert hass.states.get(AT_LOCATION).state == expected
+
+
+@pytest.mark.usefixtures("setup_credentials")
+async def test_no_facts_the_provider_never_reports(
+    hass: HomeAssistant,
+    mock_provider: AsyncMock,
+    mock_config_entry: MockConfigEntry,
+    platforms: list[Platform],
+) -> None:
+    """Without reachability or location matching, no forever-unknown binary sensors."""
+    mock_provider.features = frozenset(ProviderFeature) - {
+        ProviderFeature.REACHABILITY,
+        ProviderFeature.LOCATION_MATCHING,
+    }
+    mock_config_entry.add_to_hass(hass)
+    with patch("custom_components.connected_ev.PLATFORMS", platforms):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    assert hass.states.get("binary_sensor.batmobile_plugged_in").state == STATE_ON
+    for entity_id in (
+        AT_LOCATION,
+        "binary_sensor.batmobile_reachable",
+        "binary_sensor.zaptec_go_reachable",
+    ):
+        assert hass.states.get(entity_id) is None, entity_id

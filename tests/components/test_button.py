@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from datetime import timedelta
 from unittest.mock import AsyncMock
 
@@ -13,15 +15,22 @@ from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.connected_ev.api.errors import ProviderUnavailableError
 from custom_components.connected_ev.api.models import DeviceKind
 from custom_components.connected_ev.api.provider import ProviderFeature
-from custom_components.connected_ev.const import REFRESH_HINT_MIN_INTERVAL
+from custom_components.connected_ev.const import (
+    REFRESH_HINT_FOLLOW_UP,
+    REFRESH_HINT_MIN_INTERVAL,
+)
 
-from .conftest import CHARGER_ID, VEHICLE_ID
+from .conftest import CHARGER_ID, VEHICLE_ID, load_vehicles
 
 BUTTON = "button.batmobile_request_refresh"
 
@@ -30,6 +39,12 @@ BUTTON = "button.batmobile_request_refresh"
 def platforms() -> list[Platform]:
     """Only the button platform."""
     return [Platform.BUTTON]
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def _press(hass: HomeAssistant, entity_id: str = BUTTON) -> None:
@@ -68,6 +83,72 @@ async def test_press_is_rate_limited(
     freezer.tick(REFRESH_HINT_MIN_INTERVAL)
     await _press(hass)
     assert mock_provider.async_refresh_hint.await_count == 3
+
+
+async def test_press_is_followed_by_a_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The fetched values show within about a minute and a half, not at the next poll.
+
+    Push is healthy here, so the next scheduled poll would come only in an hour.
+    """
+    caplog.set_level(logging.INFO)
+    init_integration.runtime_data.coordinator.async_set_push_interval(timedelta(hours=1))
+    polls = mock_provider.async_list_vehicles.await_count
+    await _press(hass)
+    assert "update in about 90 seconds" in caplog.text
+
+    vehicles = load_vehicles()
+    fetched = replace(
+        vehicles[0], charge_state=replace(vehicles[0].charge_state, battery_level=71.0)
+    )
+    mock_provider.async_list_vehicles.return_value = [fetched, vehicles[1]]
+    await _tick(hass, freezer, REFRESH_HINT_FOLLOW_UP - timedelta(seconds=1))
+    assert mock_provider.async_list_vehicles.await_count == polls
+    await _tick(hass, freezer, timedelta(seconds=1))
+    assert mock_provider.async_list_vehicles.await_count == polls + 1
+    coordinator = init_integration.runtime_data.coordinator
+    assert coordinator.data.vehicles[VEHICLE_ID].charge_state.battery_level == 71
+
+    # Still one hint per window: a second press is refused, and no other poll follows.
+    with pytest.raises(ServiceValidationError):
+        await _press(hass)
+    await _tick(hass, freezer, REFRESH_HINT_FOLLOW_UP)
+    assert mock_provider.async_list_vehicles.await_count == polls + 1
+
+
+async def test_failed_hint_is_not_followed_by_a_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+) -> None:
+    """A hint the provider did not take fetches nothing: no extra poll."""
+    init_integration.runtime_data.coordinator.async_set_push_interval(timedelta(hours=1))
+    polls = mock_provider.async_list_vehicles.await_count
+    mock_provider.async_refresh_hint.side_effect = ProviderUnavailableError("503")
+    with pytest.raises(HomeAssistantError):
+        await _press(hass)
+    await _tick(hass, freezer, REFRESH_HINT_FOLLOW_UP)
+    assert mock_provider.async_list_vehicles.await_count == polls
+
+
+async def test_follow_up_cancelled_on_unload(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+) -> None:
+    """An entry unloaded before the follow-up polls no more."""
+    await _press(hass)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    polls = mock_provider.async_list_vehicles.await_count
+    await _tick(hass, freezer, REFRESH_HINT_FOLLOW_UP)
+    assert mock_provider.async_list_vehicles.await_count == polls
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Generator
 from datetime import timedelta
 from types import SimpleNamespace
@@ -20,6 +21,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ImplementationUnavailableError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.config_entry_oauth2_flow import (
     AUTH_CALLBACK_PATH,
     MY_AUTH_CALLBACK_PATH,
@@ -35,6 +38,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.connected_ev.api.enode import ENODE_FEATURES
 from custom_components.connected_ev.api.errors import (
     AuthenticationError,
+    ForbiddenError,
     ProviderUnavailableError,
     RateLimitedError,
 )
@@ -57,6 +61,7 @@ from custom_components.connected_ev.link_callback import (
     DATA_LINK_STATES,
     LINK_CALLBACK_PATH,
 )
+from custom_components.connected_ev.providers import async_migrate_unique_id
 
 FLOW = "custom_components.connected_ev.config_flow"
 CALLBACK = "custom_components.connected_ev.link_callback"
@@ -216,7 +221,7 @@ async def test_link_vehicle_then_finish(
         CONF_USER_ID: user_id,
         CONF_AUTH_IMPLEMENTATION: "cred",
     }
-    assert result["result"].unique_id == enode_unique_id(Environment.PRODUCTION, None, user_id)
+    assert result["result"].unique_id == enode_unique_id(CLIENT_ID, user_id)
     assert user_id not in result["result"].unique_id
     flow_provider.assert_called_once_with(hass, result["data"], CLIENT_ID, CLIENT_SECRET)
     assert len(flow_setup_entry.mock_calls) == 1
@@ -283,7 +288,7 @@ async def test_environments(
     assert result["title"] == title
     assert result["data"][CONF_BASE_URL] == base_url
     user_id = result["data"][CONF_USER_ID]
-    assert result["result"].unique_id == enode_unique_id(environment, base_url, user_id)
+    assert result["result"].unique_id == enode_unique_id(CLIENT_ID, user_id)
 
 
 @pytest.mark.parametrize(
@@ -400,9 +405,7 @@ async def test_single_credential_is_not_asked(hass: HomeAssistant) -> None:
 async def test_same_account_aborts(hass: HomeAssistant) -> None:
     """The same client on the same server is the same Enode user: one entry only."""
     user_id = await async_derive_enode_user_id(hass, CLIENT_ID)
-    MockConfigEntry(
-        domain=DOMAIN, unique_id=enode_unique_id(Environment.PRODUCTION, None, user_id)
-    ).add_to_hass(hass)
+    MockConfigEntry(domain=DOMAIN, unique_id=enode_unique_id(CLIENT_ID, user_id)).add_to_hass(hass)
     result = await _enode_form(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_ENVIRONMENT: "production"}
@@ -411,11 +414,35 @@ async def test_same_account_aborts(hass: HomeAssistant) -> None:
     assert result["reason"] == "already_configured"
 
 
+@pytest.mark.usefixtures("flow_credentials", "flow_client")
+async def test_same_account_through_another_url_aborts(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, flow_provider: MagicMock
+) -> None:
+    """The sandbox environment, then a custom URL of that same server: one account, refused."""
+    result = await _link_vehicle_step(hass, {CONF_ENVIRONMENT: "sandbox"})
+    await _follow_callback(hass, hass_client_no_auth, _callback_path(flow_provider))
+    await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "finish"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+    result = await _enode_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_ENVIRONMENT: "custom", CONF_BASE_URL: "https://enode-api.sandbox.enode.io/"},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
 @pytest.mark.parametrize(
     ("error", "reason"),
     [
         (AuthenticationError("no"), "invalid_auth"),
         (ProviderUnavailableError("down"), "cannot_connect"),
+        (ForbiddenError("limit"), "link_limit_reached"),
         (ValueError("boom"), "unknown"),
     ],
 )
@@ -780,11 +807,8 @@ def _entry(hass: HomeAssistant, **data: Any) -> MockConfigEntry:
         domain=DOMAIN,
         title="Enode (custom)",
         data=entry_data,
-        unique_id=enode_unique_id(
-            Environment(entry_data[CONF_ENVIRONMENT]),
-            entry_data[CONF_BASE_URL],
-            entry_data[CONF_USER_ID],
-        ),
+        unique_id=enode_unique_id(CLIENT_ID, entry_data[CONF_USER_ID]),
+        minor_version=2,
     )
     entry.add_to_hass(hass)
     return entry
@@ -849,6 +873,35 @@ async def test_reauth_without_credentials(hass: HomeAssistant) -> None:
 # --- reconfigure -------------------------------------------------------------------------
 
 
+async def test_reconfigure_names_account_and_devices(hass: HomeAssistant) -> None:
+    """The reconfigure menu says which account it is and what is linked to it."""
+    entry = _entry(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["description_placeholders"] == {"name": "Enode (custom)", "devices": "—"}
+    hass.config_entries.flow.async_abort(result["flow_id"])
+
+    registry = dr.async_get(hass)
+    devices = [
+        registry.async_get_or_create(
+            config_entry_id=entry.entry_id,
+            identifiers={(DOMAIN, identifier)},
+            name=name,
+            entry_type=entry_type,
+        )
+        for identifier, name, entry_type in (
+            ("account", "Enode account", dr.DeviceEntryType.SERVICE),
+            ("v-1", "Model 3", None),
+            ("c-1", "Zappi", None),
+        )
+    ]
+    registry.async_update_device(devices[1].id, name_by_user="Family car")
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["description_placeholders"] == {
+        "name": "Enode (custom)",
+        "devices": "Family car, Zappi",
+    }
+
+
 @pytest.mark.usefixtures("flow_credentials")
 async def test_reconfigure_credentials(hass: HomeAssistant, flow_client: MagicMock) -> None:
     """Moving to another server is validated; the user id (and devices) stay."""
@@ -876,7 +929,7 @@ async def test_reconfigure_credentials(hass: HomeAssistant, flow_client: MagicMo
     assert entry.data[CONF_ENVIRONMENT] == "sandbox"
     assert entry.data[CONF_BASE_URL] is None
     assert entry.data[CONF_USER_ID] == "ha-stored-user"
-    assert entry.unique_id == enode_unique_id(Environment.SANDBOX, None, "ha-stored-user")
+    assert entry.unique_id == enode_unique_id(CLIENT_ID, "ha-stored-user")
 
 
 @pytest.mark.usefixtures("flow_credentials", "flow_client")
@@ -897,9 +950,12 @@ async def test_reconfigure_same_server(hass: HomeAssistant) -> None:
 
 @pytest.mark.usefixtures("flow_credentials", "flow_client")
 async def test_reconfigure_onto_another_entry(hass: HomeAssistant) -> None:
-    """Two entries cannot end up as the same account."""
-    _entry(hass, **{CONF_ENVIRONMENT: "sandbox", CONF_BASE_URL: None})
+    """Two entries cannot end up as the same account (here: moved onto the other's client)."""
     entry = _entry(hass)
+    hass.config_entries.async_update_entry(
+        entry, unique_id=enode_unique_id("retired-client", "ha-stored-user")
+    )
+    _entry(hass, **{CONF_ENVIRONMENT: "sandbox", CONF_BASE_URL: None})
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "reconfigure_credentials"}
@@ -962,3 +1018,119 @@ async def test_reconfigure_link_with_removed_credential(hass: HomeAssistant) -> 
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "missing_credentials"
+
+
+# --- unique ids of entries made before they named the client ---------------------------------
+
+
+def _old_enode_unique_id(environment: str, base_url: str | None, user_id: str) -> str:
+    """Return the unique id entries of minor version 1 have (environment and URL hashed)."""
+    account = f"{environment}:{base_url or ''}:{user_id}"
+    return f"enode:{hashlib.sha256(account.encode()).hexdigest()[:32]}"
+
+
+def _old_entry(hass: HomeAssistant, environment: str, base_url: str | None) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Enode {environment}",
+        data={
+            CONF_PROVIDER: "enode",
+            CONF_ENVIRONMENT: environment,
+            CONF_BASE_URL: base_url,
+            CONF_USER_ID: "ha-stored-user",
+            CONF_AUTH_IMPLEMENTATION: "cred",
+        },
+        unique_id=_old_enode_unique_id(environment, base_url, "ha-stored-user"),
+        version=1,
+        minor_version=1,
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.mark.usefixtures("flow_credentials")
+async def test_migration_names_the_client(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """An old entry gets the client-based unique id; its account device and sensors follow."""
+    entry = _old_entry(hass, "sandbox", None)
+    old = entry.unique_id
+    device = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, f"account_{old}")}
+    )
+    sensor = entity_registry.async_get_or_create(
+        "sensor", DOMAIN, f"{old}_push_health", config_entry=entry
+    )
+    vehicle = entity_registry.async_get_or_create(
+        "sensor", DOMAIN, "vehicle-1_battery_level", config_entry=entry
+    )
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+
+    new = enode_unique_id(CLIENT_ID, "ha-stored-user")
+    assert (entry.unique_id, entry.minor_version) == (new, 2)
+    assert device_registry.async_get(device.id).identifiers == {(DOMAIN, f"account_{new}")}
+    assert entity_registry.async_get(sensor.entity_id).unique_id == f"{new}_push_health"
+    assert entity_registry.async_get(vehicle.entity_id).unique_id == "vehicle-1_battery_level"
+
+
+@pytest.mark.usefixtures("flow_credentials")
+async def test_migration_of_two_entries_of_one_account(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two old entries of one account: the second keeps its id, both load, the log says so."""
+    first = _old_entry(hass, "sandbox", None)
+    second = _old_entry(hass, "custom", "https://enode-api.sandbox.enode.io")
+    assert await hass.config_entries.async_setup(first.entry_id)  # sets up both
+    await hass.async_block_till_done()
+
+    assert first.unique_id == enode_unique_id(CLIENT_ID, "ha-stored-user")
+    assert second.unique_id == _old_enode_unique_id(
+        "custom", "https://enode-api.sandbox.enode.io", "ha-stored-user"
+    )
+    assert second.minor_version == 1
+    assert "Enode custom is the same Enode account as another entry" in caplog.text
+    assert "ha-stored-user" not in caplog.text
+
+
+@pytest.mark.parametrize("implementation", [None, "not a client credential"])
+async def test_migration_waits_for_the_credential(
+    hass: HomeAssistant, implementation: str | None
+) -> None:
+    """Without its credential the entry keeps its id and is migrated on a later start."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    entry = _old_entry(hass, "sandbox", None)
+    old = entry.unique_id
+    with patch(
+        "custom_components.connected_ev.providers.config_entry_oauth2_flow"
+        ".async_get_config_entry_implementation",
+        side_effect=None if implementation else ImplementationUnavailableError,
+        return_value=implementation,
+    ):
+        await hass.config_entries.async_setup(entry.entry_id)
+    assert (entry.unique_id, entry.minor_version) == (old, 1)
+
+
+async def test_migration_of_hiven_keeps_its_id(hass: HomeAssistant) -> None:
+    """Hiven entries are already identified by their user: only the version moves."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_PROVIDER: "hiven", CONF_USER_ID: "hiven-user"},
+        unique_id="hiven:abc",
+        version=1,
+        minor_version=1,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert (entry.unique_id, entry.minor_version) == ("hiven:abc", 2)
+
+
+async def test_migration_leaves_current_entries_alone(hass: HomeAssistant) -> None:
+    """An entry already at the current version keeps its id (later versions call this too)."""
+    entry = _old_entry(hass, "sandbox", None)
+    hass.config_entries.async_update_entry(entry, minor_version=2)
+    old = entry.unique_id
+    assert await async_migrate_unique_id(hass, entry)
+    assert entry.unique_id == old

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock, patch
 from urllib.parse import urlencode
@@ -57,7 +59,8 @@ AUTH_URL = "https://connect.smartcar.example/oauth/authorize?make=TESLA&state=s"
 API_KEY = "hiven-secret-key"
 USER_ID = "hiven-user-1"
 CREDENTIALS = {CONF_API_KEY: API_KEY, CONF_USER_ID: USER_ID, CONF_ENVIRONMENT: "production"}
-VEHICLE = {CONF_MANUFACTURER: "TESLA", CONF_COUNTRY: "SE", CONF_MODE: "simulated"}
+VEHICLE = {CONF_MANUFACTURER: "tesla", CONF_COUNTRY: "SE", CONF_MODE: "simulated"}
+STRINGS = Path(__file__).parents[2] / "custom_components" / DOMAIN / "strings.json"
 
 pytestmark = pytest.mark.usefixtures("current_request_with_host", "setup_entry", "ha_url")
 
@@ -135,6 +138,26 @@ async def _come_back(hass_client_no_auth: ClientSessionGenerator, path: str, **q
     client = await hass_client_no_auth()
     resp = await client.get(f"{path}?{urlencode(query)}")
     assert resp.status == 200
+
+
+async def test_manufacturer_choice(hass: HomeAssistant, provider: MagicMock) -> None:
+    """Every manufacturer has a label; Hiven gets the chosen one in its own spelling."""
+    result = await _credentials_form(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CREDENTIALS)
+    assert result["step_id"] == "hiven_vehicle"
+    schema = result["data_schema"]
+    assert schema is not None
+    selector = next(value for key, value in schema.schema.items() if key == CONF_MANUFACTURER)
+    labels = json.loads(STRINGS.read_text(encoding="utf-8"))["selector"]["manufacturer"]
+    assert selector.config["translation_key"] == CONF_MANUFACTURER
+    assert selector.config["options"] == list(labels["options"])
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**VEHICLE, CONF_MANUFACTURER: "landrover"}
+    )
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    _uri, options = _session_args(provider)
+    assert options.manufacturer == "LANDROVER"
 
 
 async def test_connect_a_vehicle(
@@ -247,7 +270,7 @@ async def test_resume_through_my(
         (DeviceOwnedByAnotherUserError("owned", status=409), "owned_by_another_user"),
         (NotCapableError("expired code", status=400), "link_refused"),
         (ProviderUnavailableError("down"), "cannot_connect"),
-        (AuthenticationError("no"), "invalid_auth"),
+        (AuthenticationError("no"), "hiven_invalid_auth"),
     ],
 )
 async def test_connect_failures_abort(
@@ -299,8 +322,8 @@ async def test_back_without_code(hass: HomeAssistant, provider: MagicMock) -> No
 @pytest.mark.parametrize(
     ("error", "key"),
     [
-        (AuthenticationError("bad key", status=401), "invalid_auth"),
-        (AuthenticationError("other user", status=403), "invalid_auth"),
+        (AuthenticationError("bad key", status=401), "hiven_invalid_auth"),
+        (AuthenticationError("other user", status=403), "hiven_invalid_auth"),
         (ForbiddenError("limit", status=403), "unknown"),
         (ProviderUnavailableError("down"), "cannot_connect"),
         (RuntimeError("boom"), "unknown"),
@@ -413,7 +436,7 @@ async def test_reauth(hass: HomeAssistant, provider: MagicMock) -> None:
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_API_KEY: "wrong"}
     )
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {"base": "hiven_invalid_auth"}
     provider.async_validate.side_effect = None
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_API_KEY: " new-key "}
@@ -447,6 +470,9 @@ async def test_reconfigure_server_and_key(hass: HomeAssistant, provider: MagicMo
     custom[CONF_BASE_URL] = "http://127.0.0.1:8766"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], custom)
     assert result["errors"] == {"base": "cannot_connect"}
+    provider.async_validate.side_effect = AuthenticationError("bad key", status=401)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], custom)
+    assert result["errors"] == {"base": "hiven_invalid_auth"}
     provider.async_validate.side_effect = None
     result = await hass.config_entries.flow.async_configure(result["flow_id"], custom)
     assert result["type"] is FlowResultType.ABORT
@@ -475,3 +501,29 @@ async def test_reconfigure_onto_another_entry(hass: HomeAssistant, provider: Mag
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_API_KEY] == API_KEY
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [(AuthenticationError("no", status=401), "hiven_invalid_auth"), (RuntimeError("x"), "unknown")],
+)
+async def test_authorization_url_failure_aborts(
+    hass: HomeAssistant, provider: MagicMock, error: Exception, reason: str
+) -> None:
+    """A rejected key when asking for the authorization page names Hiven's credentials."""
+    provider.async_create_link_session.side_effect = error
+    result = await _credentials_form(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CREDENTIALS)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], VEHICLE)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+
+
+def test_hiven_rejection_names_api_key_and_user_id() -> None:
+    """The message of a Hiven rejection names what the user typed, not a client secret."""
+    config = json.loads(STRINGS.read_text(encoding="utf-8"))["config"]
+    for section in ("error", "abort"):
+        text = config[section]["hiven_invalid_auth"]
+        assert "API key" in text
+        assert "user id" in text
+        assert "secret" not in text

@@ -41,6 +41,7 @@ from custom_components.connected_ev.const import (
     MAX_RATE_LIMIT_BACKOFF,
 )
 from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
+from custom_components.connected_ev.device_ledger import ABSENT_REFRESHES_BEFORE_REMOVAL
 
 from .conftest import CHARGER_ID, load_chargers, load_vehicles
 
@@ -102,10 +103,8 @@ async def test_provider_without_chargers(
 
     mock_provider.async_list_chargers.assert_not_called()
     assert _coordinator(mock_config_entry).data.chargers == {}
-    # The vehicle names no charger it can find: the plugged-in charger is unknown.
-    state = hass.states.get("sensor.batmobile_plugged_in_charger")
-    assert state.state == "unknown"
-    assert state.attributes["charger_id"] == CHARGER_ID
+    # Without chargers the plugged-in charger could never be named: no such sensor.
+    assert hass.states.get("sensor.batmobile_plugged_in_charger") is None
 
 
 async def test_adaptive_interval(
@@ -328,24 +327,38 @@ async def test_capability_gained_adds_entity(
     assert hass.states.get("device_tracker.renault_zoe_location").state == "not_home"
 
 
-async def test_stale_device_removed_and_relinked(
+async def test_stale_device_removed_after_consecutive_refreshes_and_relinked(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
     mock_provider: AsyncMock,
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A device the provider stops listing is removed; linked again, it comes back."""
+    """A device the provider stops listing goes after three refreshes; linked again, back."""
     entry_id = init_integration.entry_id
     mock_provider.async_list_chargers.return_value = []
-    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    for _ in range(ABSENT_REFRESHES_BEFORE_REMOVAL - 1):
+        await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+        assert device_registry.async_get_device_by_identifier((DOMAIN, CHARGER_ID), entry_id)
+        assert hass.states.get("sensor.zaptec_go_charge_rate").state == STATE_UNAVAILABLE
+    # One device of three: an unlink at the provider, not a glitch worth a warning.
+    assert not issue_registry.issues
+    assert not [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name.startswith("custom_components.connected_ev")
+    ]
 
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
     assert device_registry.async_get_device_by_identifier((DOMAIN, CHARGER_ID), entry_id) is None
     assert (
         entity_registry.async_get_entity_id("sensor", DOMAIN, f"{CHARGER_ID}_charge_rate") is None
     )
     assert hass.states.get("sensor.zaptec_go_charge_rate") is None
+    assert _logged(caplog, logging.INFO, "Removing 1 device(s)") == 1
     # The vehicle still names the charger by id, but no linked charger has that id.
     assert hass.states.get("sensor.batmobile_plugged_in_charger").state == "unknown"
 
@@ -355,6 +368,62 @@ async def test_stale_device_removed_and_relinked(
     assert device_registry.async_get_device_by_identifier((DOMAIN, CHARGER_ID), entry_id)
     assert hass.states.get("sensor.zaptec_go_charge_rate") is not None
     assert hass.states.get("sensor.batmobile_plugged_in_charger").state == "Zaptec Go"
+
+
+async def test_empty_list_holds_devices_back_with_a_repair_issue(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+    device_registry: dr.DeviceRegistry,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No devices listed: kept, one warning and a repair issue until it is confirmed."""
+    entry_id = init_integration.entry_id
+    issue_id = f"devices_missing_{entry_id}"
+    mock_provider.async_list_vehicles.return_value = []
+    mock_provider.async_list_chargers.return_value = []
+
+    for _ in range(ABSENT_REFRESHES_BEFORE_REMOVAL - 1):
+        await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+        assert device_registry.async_get_device_by_identifier((DOMAIN, CHARGER_ID), entry_id)
+        assert hass.states.get(BATTERY).state == STATE_UNAVAILABLE
+        issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+        assert issue is not None
+        assert issue.translation_key == "devices_missing"
+        assert issue.translation_placeholders == {"title": "Enode sandbox", "count": "3"}
+    assert _logged(caplog, logging.WARNING, "listed 0 of 3 devices") == 1
+
+    # Confirmed by consecutive refreshes: removed, and the issue goes with them.
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    assert device_registry.async_get_device_by_identifier((DOMAIN, CHARGER_ID), entry_id) is None
+    assert hass.states.get(BATTERY) is None
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_devices_back_after_a_glitch_clear_the_issue(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Listed again: the same entities show values; the repair issue is gone."""
+    issue_id = f"devices_missing_{init_integration.entry_id}"
+    mock_provider.async_list_vehicles.return_value = [load_vehicles()[1]]
+    mock_provider.async_list_chargers.return_value = []
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    assert hass.states.get(BATTERY).state == STATE_UNAVAILABLE
+
+    mock_provider.async_list_vehicles.return_value = load_vehicles()
+    mock_provider.async_list_chargers.return_value = load_chargers()
+    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert hass.states.get(BATTERY).state == "66.0"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_device_without_name_or_brand(

@@ -45,6 +45,10 @@ def _mock_hiven(aioclient_mock: AiohttpClientMocker, device: dict[str, Any]) -> 
         f"{BASE_URL}/v2/hiven/vehicles/smartcar/capabilities",
         json=load_fixture("capabilities.json"),
     )
+    aioclient_mock.get(
+        f"{BASE_URL}/v2/hiven/devices/{DEVICE_ID}/capabilities?forceRefresh=true",
+        json={"capabilities": ["READ_LOCATION"]},
+    )
     aioclient_mock.get(f"{BASE_URL}/v2/hiven/users/locations", json=[load_fixture("location.json")])
     aioclient_mock.get(
         f"{BASE_URL}/v2/hiven/devices/{DEVICE_ID}/smart-charging/ev-preferences",
@@ -108,13 +112,16 @@ async def test_snapshot(
 async def test_gated_entities(
     hass: HomeAssistant, entity_registry: er.EntityRegistry, hiven_setup: MockConfigEntry
 ) -> None:
-    """No switch (no start/stop), refresh button, tracker, smart-charging status or energy."""
+    """No switch, refresh button, tracker, smart-charging status, energy or unreported facts."""
     assert hiven_setup.state is ConfigEntryState.LOADED
     entities = er.async_entries_for_config_entry(entity_registry, hiven_setup.entry_id)
     domains = {entity.domain for entity in entities}
     assert {"binary_sensor", "number", "select", "sensor", "time"} <= domains
     assert not domains & {"switch", "button", "device_tracker"}
     assert not any(entity.unique_id.endswith("smart_charging_status") for entity in entities)
+    # Hiven never reports these: no entity that would be unknown forever.
+    for key in ("at_charging_location", "plugged_in_charger", "reachable", "charge_limit"):
+        assert not any(entity.unique_id.endswith(key) for entity in entities), key
     # Hiven keeps no charging statistics: no lifetime energy sensor, not even unavailable.
     assert not any(entity.unique_id.endswith("lifetime_energy") for entity in entities)
     assert any(entity.unique_id.endswith("battery_level") for entity in entities)

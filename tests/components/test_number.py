@@ -131,6 +131,7 @@ async def test_target_soc_where_supported(
 ) -> None:
     """A provider with a target gets a target slider; the minimum stops at the target."""
     mock_provider.supported_preference_fields = frozenset(PreferenceField)
+    mock_provider.supported_minimal_soc_units = frozenset({SocUnit.PERCENT, SocUnit.KM})
     first, second = load_vehicles()
     first = replace(
         first,
@@ -146,8 +147,21 @@ async def test_target_soc_where_supported(
 
     assert hass.states.get("number.batmobile_target_state_of_charge").state == "80"
     minimum = hass.states.get(MINIMUM)
-    assert minimum.state == "unknown"  # a minimum in km has no percent slider value
-    assert minimum.attributes["max"] == 80
+    # A minimum set in km of range is shown in km, not as an unknown percentage.
+    assert minimum.state == "30"
+    assert minimum.attributes["unit_of_measurement"] == "km"
+    assert minimum.attributes["max"] == 2000
+    mock_provider.async_set_charging_preferences.return_value = ChargingPreferences(
+        target_soc=80, minimal_soc=MinimalSoc(50, SocUnit.KM)
+    )
+    await hass.services.async_call(
+        NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: MINIMUM, ATTR_VALUE: 50}, blocking=True
+    )
+    mock_provider.async_set_charging_preferences.assert_awaited_once_with(
+        VEHICLE_ID, ChargingPreferencesUpdate(minimal_soc=MinimalSoc(50, SocUnit.KM))
+    )
+    assert hass.states.get(MINIMUM).state == "50.0"
+    mock_provider.async_set_charging_preferences.reset_mock()
     mock_provider.async_set_charging_preferences.side_effect = None
     mock_provider.async_set_charging_preferences.return_value = ChargingPreferences(target_soc=70)
     await hass.services.async_call(
@@ -160,4 +174,7 @@ async def test_target_soc_where_supported(
         VEHICLE_ID, ChargingPreferencesUpdate(target_soc=70)
     )
     assert hass.states.get("number.batmobile_target_state_of_charge").state == "70"
-    assert hass.states.get(MINIMUM).state == "unknown"
+    minimum = hass.states.get(MINIMUM)
+    assert minimum.state == "unknown"
+    assert minimum.attributes["unit_of_measurement"] == "%"
+    assert minimum.attributes["max"] == 70

@@ -76,6 +76,48 @@ async def test_intervals_saved_and_applied(
     assert PollingPolicy.from_options({"idle_interval": 1}).idle_interval == timedelta(minutes=2)
 
 
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({"charging_interval": 0}, {"charging_interval": "charging_interval_out_of_range"}),
+        ({"idle_interval": 1}, {"idle_interval": "idle_interval_out_of_range"}),
+        (
+            {"idle_interval": 241, "push_interval": 14},
+            {
+                "idle_interval": "idle_interval_out_of_range",
+                "push_interval": "push_interval_out_of_range",
+            },
+        ),
+        ({"push_interval": 1441}, {"push_interval": "push_interval_out_of_range"}),
+    ],
+)
+async def test_interval_out_of_range(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    changes: dict[str, int],
+    errors: dict[str, str],
+) -> None:
+    """An interval outside its bounds is refused on its field, naming both bounds."""
+    result = await _submit(hass, init_integration, OPTIONS | changes)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    assert result["description_placeholders"] == {
+        "reason": "",
+        "charging_interval_min": "1",
+        "charging_interval_max": "60",
+        "idle_interval_min": "2",
+        "idle_interval_max": "240",
+        "push_interval_min": "15",
+        "push_interval_max": "1440",
+    }
+    assert init_integration.options == {}
+
+    result = await hass.config_entries.options.async_configure(result["flow_id"], OPTIONS)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert init_integration.options == OPTIONS
+
+
 async def test_manual_only_never_polls(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import hmac
@@ -17,12 +18,15 @@ from unittest.mock import AsyncMock, MagicMock, patch
 import pytest
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant import components
+from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_ON, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util.aiohttp import MockRequest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.connected_ev.api.enode import EnodeProvider
@@ -100,6 +104,7 @@ def mock_config_entry(push_on: bool) -> MockConfigEntry:
         domain=DOMAIN,
         title="Enode sandbox",
         unique_id=USER_ID,
+        minor_version=2,
         data=data,
         options={"push": push_on},
     )
@@ -536,14 +541,31 @@ async def test_no_push_sensors_without_push_feature(
 # --- setup, unload, startup test -------------------------------------------------------------
 
 
-async def test_unload_unregisters_the_webhook(
-    hass: HomeAssistant, client: TestClient, init_integration: MockConfigEntry
+async def test_unloaded_entry_answers_503_until_set_up_again(
+    hass: HomeAssistant,
+    client: TestClient,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """After unloading, deliveries reach no handler (HA answers unknown hooks with 200)."""
+    """Unloaded (a reload, a disable): 503, so the provider retries; removed: unregistered.
+
+    Home Assistant answers 200 for a webhook nobody registered: a delivery during a reload
+    would be lost, and it logs the webhook id.
+    """
     assert await _deliver(client, [], secret="wrong") == 401
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     assert init_integration.state is ConfigEntryState.NOT_LOADED
-    assert await _deliver(client, [], secret="wrong") == 200
+    assert await _deliver(client, [_event("system:heartbeat")]) == 503
+
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert await _deliver(client, [_event("system:heartbeat")], delivery_id="2") == 200
+
+    with patch("custom_components.connected_ev.push.create_provider"):
+        await hass.config_entries.async_remove(init_integration.entry_id)
+    # Home Assistant's own answer for a webhook nobody registered.
+    assert await _deliver(client, [_event("system:heartbeat")], delivery_id="3") == 200
+    assert "unregistered webhook" in caplog.text
 
 
 async def test_startup_test(
@@ -606,7 +628,11 @@ def fake_cloud() -> Any:
         return_value="https://hooks.nabu.casa/abc"
     )
     module.async_delete_cloudhook = AsyncMock()  # type: ignore[attr-defined]
-    with patch.dict(sys.modules, {"homeassistant.components.cloud": module}):
+    # Both ways the name resolves: another test may have imported the real module already.
+    with (
+        patch.dict(sys.modules, {"homeassistant.components.cloud": module}),
+        patch.object(components, "cloud", module, create=True),
+    ):
         yield module
 
 
@@ -775,3 +801,224 @@ async def test_removal_without_credentials(
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_remove(mock_config_entry.entry_id)
     assert "Could not delete the push subscription" in caplog.text
+
+
+# --- deliveries through Home Assistant Cloud and the WebSocket API --------------------------
+
+
+def _mock_request(
+    events: Any, *, secret: str = SECRET, source: str = "cloud", body: bytes | None = None
+) -> MockRequest:
+    """Build a delivery as Home Assistant Cloud hands it over: a ``MockRequest`` from text."""
+    raw = json.dumps(events).encode() if body is None else body
+    return MockRequest(
+        content=raw.decode().encode("utf-8"),
+        mock_source=source,
+        method="POST",
+        headers={"x-enode-signature": _sign(raw, secret), "x-enode-delivery": "cloud-1"},
+        query_string="",
+        remote=None,
+    )
+
+
+def _our_log(caplog: pytest.LogCaptureFixture) -> str:
+    """Return the integration's own log lines (Home Assistant's HTTP server logs paths)."""
+    return "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("custom_components.connected_ev")
+    )
+
+
+async def test_cloudhook_delivery_applies(
+    hass: HomeAssistant, init_integration: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cloudhook delivery (no content length) is applied and answered 200, no error logged."""
+    caplog.set_level(logging.DEBUG)
+    event = _event("user:vehicle:updated", vehicle=_vehicle(71))
+    response = await webhook.async_handle_webhook(hass, WEBHOOK_ID, _mock_request([event]))
+    await hass.async_block_till_done()
+
+    assert response.status == 200
+    assert hass.states.get(BATTERY).state == "71.0"
+    assert hass.states.get(HEALTH).state == PushHealth.HEALTHY
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert WEBHOOK_ID not in caplog.text
+
+
+async def test_cloudhook_rejections(
+    hass: HomeAssistant, init_integration: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Through the cloud too: forged is 401, oversize 413; the log says where it came from."""
+    forged = _mock_request([_event("system:heartbeat")], secret="c" * 64)
+    assert (await webhook.async_handle_webhook(hass, WEBHOOK_ID, forged)).status == 401
+    assert "from Home Assistant Cloud" in caplog.text
+    huge = _mock_request([], body=b"[" + b" " * MAX_DELIVERY_BYTES + b"]")
+    assert (await webhook.async_handle_webhook(hass, WEBHOOK_ID, huge)).status == 413
+    assert hass.states.get(BATTERY).state == "66.0"
+    assert WEBHOOK_ID not in caplog.text
+
+
+async def test_receiver_failure_is_not_a_200(
+    hass: HomeAssistant,
+    client: TestClient,
+    mock_provider: AsyncMock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An unexpected failure answers 500 (the provider retries), never naming the webhook."""
+    mock_provider.parse_push_delivery.side_effect = RuntimeError("boom")
+    assert await _deliver(client, [_event("system:heartbeat")]) == 500
+    assert "Could not handle a push delivery for Enode sandbox" in caplog.text
+    assert WEBHOOK_ID not in _our_log(caplog)
+
+
+async def test_deeply_nested_delivery_is_a_bad_request(
+    hass: HomeAssistant, client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A signed 100,000-deep array: 400 with a warning, no traceback, no webhook id."""
+    body = b"[" * 100_000 + b"]" * 100_000
+    response = await client.post(
+        f"/api/webhook/{WEBHOOK_ID}", data=body, headers={"x-enode-signature": _sign(body)}
+    )
+    assert response.status == 400
+    assert "Could not read a push delivery" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert WEBHOOK_ID not in _our_log(caplog)
+
+
+async def test_events_without_a_user_ignored(
+    hass: HomeAssistant,
+    client: TestClient,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A signed update naming no user adds no device and changes nothing; heartbeats count."""
+    stranger = _vehicle(10, vehicle_index=0) | {"id": "strangers-car", "userId": "someone-else"}
+    event = _event("user:vehicle:updated", vehicle=stranger)
+    del event["user"]
+    known = _event("user:vehicle:updated", vehicle=_vehicle(12))
+    del known["user"]
+    assert await _deliver(client, [event, known]) == 200
+    await hass.async_block_till_done()
+    assert "strangers-car" not in _coordinator(init_integration).data.vehicles
+    assert (
+        device_registry.async_get_device_by_identifier(
+            (DOMAIN, "strangers-car"), init_integration.entry_id
+        )
+        is None
+    )
+    assert hass.states.get(BATTERY).state == "66.0"
+
+    heartbeat = {"event": "system:heartbeat", "createdAt": "2026-11-02T18:00:00Z"}
+    assert await _deliver(client, [heartbeat], delivery_id="hb") == 200
+    assert hass.states.get(HEALTH).state == PushHealth.HEALTHY
+
+
+async def test_delivery_in_flight_during_unload(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A delivery still being read at unload is answered 503 and leaves no stale timer."""
+    body = json.dumps([_event("system:heartbeat")]).encode()
+    reading = asyncio.Event()
+    release = asyncio.Event()
+
+    class SlowStream:
+        """A body that arrives only once the test lets it (after the unload began)."""
+
+        def __init__(self) -> None:
+            self.remaining = body
+
+        async def read(self, size: int = -1) -> bytes:
+            reading.set()
+            await release.wait()
+            chunk, self.remaining = self.remaining, b""
+            return chunk
+
+    request = MockRequest(
+        content=b"", mock_source="cloud", method="POST", headers={"x-enode-signature": _sign(body)}
+    )
+    with patch.object(MockRequest, "content", SlowStream()):
+        task = hass.async_create_task(webhook.async_handle_webhook(hass, WEBHOOK_ID, request))
+        await reading.wait()
+        assert await hass.config_entries.async_unload(init_integration.entry_id)
+        release.set()
+        response = await task
+    assert response.status == 503
+
+    freezer.tick(PUSH_STALE_AFTER + timedelta(minutes=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert "No push delivery" not in caplog.text
+
+
+# --- an enabling the user never confirmed ----------------------------------------------------
+
+
+@pytest.mark.parametrize("push_on", [False])
+async def test_abandoned_push_dialog_deletes_the_subscription(
+    hass: HomeAssistant, init_integration: MockConfigEntry, mock_provider: AsyncMock
+) -> None:
+    """Closing the "push works" dialog deletes the new subscription; nothing stays stored."""
+    hass.config.external_url = "https://ha.example.com"
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "push": True,
+            "manual_only": False,
+            "charging_interval": 2,
+            "idle_interval": 7,
+            "push_interval": 60,
+        },
+    )
+    assert result["step_id"] == "push_enabled"
+    hass.config_entries.options.async_abort(result["flow_id"])
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    mock_provider.async_delete_push_subscription.assert_awaited_once_with("wh-2")
+    assert DATA_PUSH not in init_integration.data
+    assert _push(init_integration).registration is None
+    assert hass.states.get(HEALTH).state == PushHealth.DISABLED
+
+
+@pytest.mark.parametrize(
+    ("outcome", "kept"),
+    [(None, False), (NotFoundError("gone"), False), (AuthenticationError("x"), True)],
+)
+async def test_unconfirmed_subscription_deleted_on_setup(
+    hass: HomeAssistant,
+    mock_provider: AsyncMock,
+    setup_credentials: None,
+    caplog: pytest.LogCaptureFixture,
+    outcome: Exception | None,
+    kept: bool,
+) -> None:
+    """Stored but never confirmed (dialog closed, then a restart): setup deletes it."""
+    registration = PushRegistration(WEBHOOK_ID, SUBSCRIPTION_ID, SECRET)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Enode sandbox",
+        unique_id=USER_ID,
+        data={
+            "provider": "enode",
+            "environment": "sandbox",
+            "base_url": None,
+            "user_id": USER_ID,
+            "auth_implementation": DOMAIN,
+            DATA_PUSH: registration.as_dict(),
+        },
+        options={"push": False},
+    )
+    mock_provider.async_delete_push_subscription.side_effect = outcome
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    mock_provider.async_delete_push_subscription.assert_awaited_once_with(SUBSCRIPTION_ID)
+    mock_provider.async_test_push_subscription.assert_not_awaited()
+    assert (DATA_PUSH in entry.data) is kept
+    assert ("trying again on the next start" in caplog.text) is kept
+    assert hass.states.get(HEALTH).state == PushHealth.DISABLED

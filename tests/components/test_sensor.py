@@ -60,7 +60,51 @@ async def test_pairing_names_the_other_device(hass: HomeAssistant) -> None:
     assert charger.attributes["charger_id"] == load_chargers()[0].id
     vehicle = hass.states.get("sensor.zaptec_go_plugged_in_vehicle")
     assert vehicle.state == "Batmobile"
+    # An unplugged car has no charger: a real state, not unknown.
+    renault = hass.states.get("sensor.renault_zoe_plugged_in_charger")
+    assert renault.state == "not_plugged_in"
+    assert renault.attributes["options"] == ["not_plugged_in", "other_charger", "Zaptec Go"]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_plugged_in_charger_states(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Plugged in elsewhere is "another charger"; a cable state nobody knows is unknown."""
+    coordinator = init_integration.runtime_data.coordinator
+    second = load_vehicles()[1]
+
+    def set_second(**charge_state: object) -> None:
+        vehicle = replace(second, charge_state=replace(second.charge_state, **charge_state))
+        vehicles = {**coordinator.data.vehicles, vehicle.id: vehicle}
+        coordinator.async_set_updated_data(replace(coordinator.data, vehicles=vehicles))
+
+    set_second(is_plugged_in=True)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.renault_zoe_plugged_in_charger").state == "other_charger"
+    set_second(is_plugged_in=None)
+    await hass.async_block_till_done()
     assert hass.states.get("sensor.renault_zoe_plugged_in_charger").state == STATE_UNKNOWN
+    assert hass.states.get("sensor.batmobile_plugged_in_charger").state == "Zaptec Go"
+
+
+async def test_entities_that_never_have_a_value(
+    hass: HomeAssistant, mock_provider: AsyncMock, init_integration: MockConfigEntry
+) -> None:
+    """A provider that reports no charge limit or chargers gets no such always-unknown sensor."""
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    mock_provider.features = frozenset(ProviderFeature) - {
+        ProviderFeature.CHARGE_LIMIT,
+        ProviderFeature.CHARGERS,
+    }
+    entity_registry = er.async_get(hass)
+    for entry in er.async_entries_for_config_entry(entity_registry, init_integration.entry_id):
+        entity_registry.async_remove(entry.entity_id)
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.batmobile_charge_limit") is None
+    assert hass.states.get("sensor.batmobile_plugged_in_charger") is None
+    assert hass.states.get("sensor.batmobile_battery").state == "66.0"
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -93,6 +137,23 @@ async def test_unknown_values(
 
     assert hass.states.get("sensor.batmobile_power_delivery_state").state == STATE_UNKNOWN
     assert hass.states.get("sensor.batmobile_odometer").state == STATE_UNKNOWN
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_charge_time_in_hours(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_provider: AsyncMock
+) -> None:
+    """Time remaining is in hours, which the frontend shows as hours and minutes (1h 35m)."""
+    first, second = load_vehicles()
+    first = replace(first, charge_state=replace(first.charge_state, charge_time_remaining_min=95))
+    mock_provider.async_list_vehicles.return_value = [first, second]
+    freezer.tick(DEFAULT_IDLE_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    state = hass.states.get("sensor.batmobile_charge_time_remaining")
+    assert state.attributes["unit_of_measurement"] == "h"
+    assert float(state.state) * 60 == pytest.approx(95)
 
 
 @pytest.mark.parametrize(
@@ -223,6 +284,26 @@ async def test_smart_charging_status_cost(
     mock_provider.async_get_smart_charging_status.side_effect = AuthenticationError("401")
     await _refresh(hass, freezer)
     assert hass.states.get(STATUS).state == STATE_UNAVAILABLE
+
+
+async def test_smart_charging_status_not_plugged_in(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """With no cable in and no status read, the status says so instead of unknown."""
+    coordinator = init_integration.runtime_data.coordinator
+    first = coordinator.data.vehicles[load_vehicles()[0].id]
+    unplugged = replace(first, charge_state=replace(first.charge_state, is_plugged_in=False))
+    coordinator.async_set_updated_data(
+        replace(
+            coordinator.data,
+            vehicles={**coordinator.data.vehicles, first.id: unplugged},
+            smart_charging={},
+        )
+    )
+    await hass.async_block_till_done()
+    state = hass.states.get(STATUS)
+    assert state.state == "not_plugged_in"
+    assert "not_plugged_in" in state.attributes["options"]
 
 
 @pytest.mark.usefixtures("init_integration")

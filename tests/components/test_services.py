@@ -27,7 +27,9 @@ from custom_components.connected_ev.api.models import (
     ChargingPreferencesUpdate,
     MinimalSoc,
     PreferenceField,
+    SmartChargingState,
     SocUnit,
+    Weekday,
 )
 from custom_components.connected_ev.api.provider import ProviderFeature
 from custom_components.connected_ev.const import DOMAIN
@@ -126,6 +128,50 @@ async def test_set_and_read_back(hass: HomeAssistant, mock_provider: AsyncMock) 
     }
 
 
+@pytest.mark.usefixtures("init_integration")
+async def test_set_refreshes_smart_charging_status(
+    hass: HomeAssistant, mock_provider: AsyncMock
+) -> None:
+    """New preferences change the plan: the status is read again at once, not next poll."""
+    status = "sensor.batmobile_smart_charging_status"
+    assert hass.states.get(status).state == "plan_executing_stopped"
+    reads = mock_provider.async_get_smart_charging_status.await_count
+    mock_provider.async_get_smart_charging_status.return_value = replace(
+        mock_provider.async_get_smart_charging_status.return_value,
+        state=SmartChargingState.PLAN_EXECUTING_STARTED,
+    )
+    vehicle = _device_id(hass, VEHICLE_ID)
+    await _call(hass, "set_charging_preferences", {"device_id": vehicle, "minimal_soc": 40})
+    assert mock_provider.async_get_smart_charging_status.await_count == reads + 1
+    assert hass.states.get(status).state == "plan_executing_started"
+
+    # The change went through: a failed status read keeps the last status, no error.
+    mock_provider.async_get_smart_charging_status.side_effect = ProviderUnavailableError("503")
+    await _call(hass, "set_charging_preferences", {"device_id": vehicle, "minimal_soc": 30})
+    assert hass.states.get(status).state == "plan_executing_started"
+
+    # Unplugged there is no plan to read (as in a poll): no request.
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    coordinator = entry.runtime_data.coordinator
+    car = coordinator.data.vehicles[VEHICLE_ID]
+    unplugged = replace(car, charge_state=replace(car.charge_state, is_plugged_in=False))
+    coordinator.async_set_updated_data(
+        replace(coordinator.data, vehicles={**coordinator.data.vehicles, VEHICLE_ID: unplugged})
+    )
+    await _call(
+        hass,
+        "set_charging_preferences",
+        {"device_id": vehicle, "minimal_soc": 20, "ready_time": time(6, 45)},
+    )
+    assert mock_provider.async_get_smart_charging_status.await_count == reads + 2
+    mock_provider.async_set_charging_preferences.assert_awaited_with(
+        VEHICLE_ID,
+        ChargingPreferencesUpdate(
+            minimal_soc=MinimalSoc(20, SocUnit.PERCENT), ready_time=time(6, 45)
+        ),
+    )
+
+
 @pytest.mark.parametrize(
     ("data", "key", "placeholders"),
     [
@@ -146,11 +192,7 @@ async def test_set_and_read_back(hass: HomeAssistant, mock_provider: AsyncMock) 
             "charging_behavior_not_supported",
             {"behavior": "anywhere"},
         ),
-        (
-            {"minimal_soc": 50, "minimal_soc_unit": "km"},
-            "minimal_soc_unit_not_supported",
-            {"unit": "km"},
-        ),
+        ({"minimal_soc": 50, "minimal_soc_unit": "km"}, "minimal_soc_only_percent", {}),
         ({"minimal_soc": 150}, "minimal_soc_out_of_range", {"value": "150"}),
         ({"minimal_soc": 95}, "minimal_soc_above_target", {"minimal": "95", "target": "90"}),
         ({}, "no_preferences_given", {}),
@@ -175,32 +217,85 @@ async def test_set_refused(
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "key", "placeholders"),
     [
-        {"target_soc": 101},
-        {"target_soc": -1},
-        {"minimal_soc": -5},
-        {"ready_time": "25:00"},
-        {"ready_time": "07:30:15"},
-        {"ready_time": "soon"},
-        {"weekday_ready_times": {"funday": "07:00"}},
-        {"weekday_ready_times": {"monday": "7 am"}},
-        {"minimal_soc": 10, "minimal_soc_unit": "miles"},
-        {"charging_behavior": "sometimes"},
-        {"battery_capacity": 0},
-        {"default_price_area": ""},
+        (
+            {"target_soc": 101},
+            "number_out_of_range",
+            {"field": "target_soc", "value": "101", "min": "0", "max": "100"},
+        ),
+        (
+            {"target_soc": "lots"},
+            "number_out_of_range",
+            {"field": "target_soc", "value": "lots", "min": "0", "max": "100"},
+        ),
+        (
+            {"minimal_soc": -5},
+            "number_out_of_range",
+            {"field": "minimal_soc", "value": "-5", "min": "0", "max": "2000"},
+        ),
+        ({"ready_time": "25:00"}, "invalid_time", {"value": "25:00"}),
+        ({"ready_time": "07:30:15"}, "invalid_time", {"value": "07:30:15"}),
+        ({"ready_time": "soon"}, "invalid_time", {"value": "soon"}),
+        ({"ready_time": None}, "invalid_time", {"value": "None"}),
+        ({"weekday_ready_times": {"funday": "07:00"}}, "invalid_weekday", {"value": "funday"}),
+        ({"weekday_ready_times": {"monday": "7 am"}}, "invalid_time", {"value": "7 am"}),
+        ({"weekday_ready_times": ["monday"]}, "weekday_ready_times_invalid", {}),
+        (
+            {"minimal_soc": 10, "minimal_soc_unit": "miles"},
+            "invalid_option",
+            {"field": "minimal_soc_unit", "value": "miles", "options": "percent, km"},
+        ),
+        (
+            {"charging_behavior": "sometimes"},
+            "invalid_option",
+            {
+                "field": "charging_behavior",
+                "value": "sometimes",
+                "options": "off, at_location, anywhere",
+            },
+        ),
+        (
+            {"battery_capacity": 0},
+            "number_out_of_range",
+            {"field": "battery_capacity", "value": "0", "min": "1", "max": "300"},
+        ),
+        ({"default_price_area": ""}, "name_empty", {}),
+        ({"default_price_area": "   "}, "name_empty", {}),
     ],
 )
 @pytest.mark.usefixtures("init_integration")
 async def test_set_schema_refused(
-    hass: HomeAssistant, mock_provider: AsyncMock, data: dict[str, Any]
+    hass: HomeAssistant,
+    mock_provider: AsyncMock,
+    data: dict[str, Any],
+    key: str,
+    placeholders: dict[str, str],
 ) -> None:
-    """Malformed values fail the schema; nothing is sent."""
-    with pytest.raises(vol.Invalid):
+    """Malformed values are translated errors that name the value; nothing is sent."""
+    with pytest.raises(ServiceValidationError) as err:
         await _call(
             hass, "set_charging_preferences", {"device_id": _device_id(hass, VEHICLE_ID), **data}
         )
+    assert err.value.translation_key == key
+    assert err.value.translation_placeholders == placeholders
+    assert "Got" not in str(err.value)
     _assert_nothing_sent(mock_provider)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_weekday_names_any_case(hass: HomeAssistant, mock_provider: AsyncMock) -> None:
+    """Weekday names are read whatever their case, as the schedule's stable keys."""
+    mock_provider.supported_preference_fields = frozenset(PreferenceField)
+    await _call(
+        hass,
+        "set_charging_preferences",
+        {"device_id": _device_id(hass, VEHICLE_ID), "weekday_ready_times": {"Monday": "07:00"}},
+    )
+    mock_provider.async_set_charging_preferences.assert_awaited_once_with(
+        VEHICLE_ID,
+        ChargingPreferencesUpdate(weekday_ready_times={Weekday.MONDAY: time(7)}),
+    )
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -224,9 +319,9 @@ async def test_wrong_devices(hass: HomeAssistant, mock_provider: AsyncMock) -> N
     other_entry = MockConfigEntry(domain="other")
     other_entry.add_to_hass(hass)
     other = dr.async_get(hass).async_get_or_create(
-        config_entry_id=other_entry.entry_id, identifiers={("other", "x")}
+        config_entry_id=other_entry.entry_id, identifiers={("other", "x")}, name="Lamp"
     )
-    cases.append(("get_charging_preferences", other.id, "device_not_found"))
+    cases.append(("get_charging_preferences", other.id, "not_our_device"))
     for service, device_id, key in cases:
         data: dict[str, Any] = {"device_id": device_id}
         if service == "set_charging_preferences":
@@ -234,7 +329,28 @@ async def test_wrong_devices(hass: HomeAssistant, mock_provider: AsyncMock) -> N
         with pytest.raises(ServiceValidationError) as err:
             await _call(hass, service, data, response=service.startswith("get"))
         assert err.value.translation_key == key, service
+        # The device is named as the user knows it, never by its registry id.
+        assert device_id not in str(err.value.translation_placeholders)
     _assert_nothing_sent(mock_provider)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_wrong_device_named(hass: HomeAssistant, caplog: pytest.LogCaptureFixture) -> None:
+    """Errors name the device by the user's name for it; no deprecated registry API is used."""
+    registry = dr.async_get(hass)
+    charger = _device_id(hass, CHARGER_ID)
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "set_charging_preferences", {"device_id": charger, "minimal_soc": 10})
+    assert err.value.translation_placeholders == {"device": "Zaptec Go"}
+    registry.async_update_device(charger, name_by_user="Garage wallbox")
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "set_charging_preferences", {"device_id": charger, "minimal_soc": 10})
+    assert err.value.translation_placeholders == {"device": "Garage wallbox"}
+    assert str(err.value).startswith("Garage wallbox is not a vehicle.")
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "set_charger_location", {"device_id": _device_id(hass, VEHICLE_ID)})
+    assert err.value.translation_placeholders == {"device": "Batmobile"}
+    assert "DeviceEntry.config_entries" not in caplog.text
 
 
 async def test_entry_not_loaded(
@@ -354,11 +470,8 @@ async def test_create_location_explicit(
     [
         ("create_location", {"name": "X", "latitude": 91}),
         ("create_location", {"name": "X", "longitude": -181}),
-        ("create_location", {"name": "X", "timezone": "Mars/Olympus_Mons"}),
-        ("create_location", {"name": ""}),
         ("create_location", {}),
         ("update_location", {"location_id": LOCATION_ID, "latitude": -90.5}),
-        ("update_location", {"location_id": LOCATION_ID, "timezone": "Nowhere"}),
         ("delete_location", {}),
     ],
 )
@@ -369,10 +482,81 @@ async def test_location_schema_refused(
     service: str,
     data: dict[str, Any],
 ) -> None:
-    """Out-of-range coordinates, unknown time zones and missing names fail the schema."""
+    """Out-of-range coordinates and missing fields fail the schema."""
     with pytest.raises(vol.Invalid):
         await _call(hass, service, {"config_entry_id": init_integration.entry_id, **data})
     _assert_nothing_sent(mock_provider)
+
+
+@pytest.mark.parametrize(
+    ("service", "data", "key", "placeholders"),
+    [
+        ("create_location", {"name": ""}, "name_empty", {}),
+        ("create_location", {"name": "   "}, "name_empty", {}),
+        ("update_location", {"location_id": LOCATION_ID, "name": " \t "}, "name_empty", {}),
+        ("create_location", {"name": "x" * 101}, "name_too_long", {"max": "100"}),
+        ("create_location", {"name": "Ho\x00me"}, "name_invalid_characters", {}),
+        ("create_location", {"name": "Home\nWork"}, "name_invalid_characters", {}),
+        ("create_location", {"name": "Home\x1b[31m"}, "name_invalid_characters", {}),
+        ("create_location", {"name": "\u202eemoH"}, "name_invalid_characters", {}),
+        ("create_location", {"name": "Home\u2066"}, "name_invalid_characters", {}),
+        (
+            "create_location",
+            {"name": "X", "timezone": "Mars/Olympus_Mons"},
+            "invalid_time_zone",
+            {"value": "Mars/Olympus_Mons"},
+        ),
+        *(
+            (
+                "create_location",
+                {"name": "X", "timezone": zone},
+                "invalid_time_zone",
+                {"value": zone},
+            )
+            for zone in ("localtime", "posixrules", "Factory", "right/UTC", "posix/Europe/Oslo")
+        ),
+        (
+            "update_location",
+            {"location_id": LOCATION_ID, "timezone": "Nowhere"},
+            "invalid_time_zone",
+            {"value": "Nowhere"},
+        ),
+    ],
+)
+async def test_location_input_refused(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+    service: str,
+    data: dict[str, Any],
+    key: str,
+    placeholders: dict[str, str],
+) -> None:
+    """Blank names, control or direction characters and non-place zones: translated errors."""
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, service, {"config_entry_id": init_integration.entry_id, **data})
+    assert err.value.translation_key == key
+    assert err.value.translation_placeholders == placeholders
+    _assert_nothing_sent(mock_provider)
+
+
+async def test_location_name_trimmed(
+    hass: HomeAssistant, init_integration: MockConfigEntry, mock_provider: AsyncMock
+) -> None:
+    """Spaces around a name are dropped; letters of any script and UTC are fine."""
+    mock_provider.async_create_location.return_value = home_location(id="n", name="Hytta")
+    await _call(
+        hass,
+        "create_location",
+        {
+            "config_entry_id": init_integration.entry_id,
+            "name": "  Mökki ⚡ 家  ",
+            "latitude": 1,
+            "longitude": 2,
+            "timezone": "UTC",
+        },
+    )
+    mock_provider.async_create_location.assert_awaited_once_with("Mökki ⚡ 家", 1.0, 2.0, "UTC")
 
 
 async def test_location_validation(
@@ -439,6 +623,10 @@ async def test_update_delete_and_list(
     mock_provider.async_delete_location.return_value = home_location()
     await _call(hass, "delete_location", {"config_entry_id": entry_id, "location_id": LOCATION_ID})
     mock_provider.async_delete_location.assert_awaited_once_with(LOCATION_ID)
+    # The charger that used the location shows it untied at once, not at the next poll.
+    state = hass.states.get("sensor.zaptec_go_charging_location")
+    assert state.state == "no_location"
+    assert state.attributes["location_id"] is None
     with pytest.raises(ServiceValidationError):
         await _call(
             hass, "delete_location", {"config_entry_id": entry_id, "location_id": LOCATION_ID}
@@ -455,7 +643,7 @@ async def test_set_charger_location(hass: HomeAssistant, mock_provider: AsyncMoc
     )
     await _call(hass, "set_charger_location", {"device_id": charger})
     mock_provider.async_set_charger_location.assert_awaited_once_with(CHARGER_ID, None)
-    assert hass.states.get("sensor.zaptec_go_charging_location").state == "unknown"
+    assert hass.states.get("sensor.zaptec_go_charging_location").state == "no_location"
 
     mock_provider.async_set_charger_location.return_value = load_chargers()[0]
     await _call(hass, "set_charger_location", {"device_id": charger, "location_id": LOCATION_ID})

@@ -1,10 +1,12 @@
-"""Charging switch: follows the provider's action, never flips back on a stale poll."""
+"""Charging switch: follows the provider's action; repeats send nothing, refusals say why."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
 from datetime import timedelta
+from http import HTTPStatus
+from typing import Any
 from unittest.mock import AsyncMock
 
 import pytest
@@ -20,13 +22,15 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
     snapshot_platform,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.connected_ev.api.errors import (
@@ -39,6 +43,7 @@ from custom_components.connected_ev.api.errors import (
 from custom_components.connected_ev.api.models import (
     ActionFailure,
     ActionState,
+    ChargeAction,
     ChargingCommand,
     DeviceKind,
     Vehicle,
@@ -47,10 +52,11 @@ from custom_components.connected_ev.const import (
     ACTION_POLL_INTERVAL,
     ACTION_TIMEOUT,
     DEFAULT_IDLE_INTERVAL,
+    DOMAIN,
 )
 from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
 
-from .conftest import CHARGER_ID, VEHICLE_ID, charge_action, load_vehicles
+from .conftest import CHARGER_ID, VEHICLE_ID, charge_action, load_chargers, load_vehicles
 
 SWITCH = "switch.batmobile_charging"
 CHARGER_SWITCH = "switch.zaptec_go_charging"
@@ -84,6 +90,15 @@ def _vehicles(*, charging: bool) -> list[Vehicle]:
 def _coordinator(entry: MockConfigEntry) -> ConnectedEVCoordinator:
     coordinator: ConnectedEVCoordinator = entry.runtime_data.coordinator
     return coordinator
+
+
+async def _poll(
+    hass: HomeAssistant, entry: MockConfigEntry, provider: AsyncMock, vehicles: list[Vehicle]
+) -> None:
+    """Let the provider list ``vehicles`` and refresh, as the next poll would."""
+    provider.async_list_vehicles.return_value = vehicles
+    await _coordinator(entry).async_refresh()
+    await hass.async_block_till_done()
 
 
 async def test_snapshot(
@@ -189,9 +204,11 @@ async def test_failed_immediately_raises(hass: HomeAssistant, mock_provider: Asy
     assert hass.states.get(SWITCH).state == STATE_OFF
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_cancelled_without_reason(hass: HomeAssistant, mock_provider: AsyncMock) -> None:
+async def test_cancelled_without_reason(
+    hass: HomeAssistant, init_integration: MockConfigEntry, mock_provider: AsyncMock
+) -> None:
     """Without a failure reason, the action state is the reason."""
+    await _poll(hass, init_integration, mock_provider, _vehicles(charging=True))
     mock_provider.async_set_charging.return_value = charge_action(
         state=ActionState.CANCELLED, command=ChargingCommand.STOP
     )
@@ -247,9 +264,16 @@ async def test_authentication_error_starts_reauth(
     assert len(list(init_integration.async_get_active_flows(hass, {SOURCE_REAUTH}))) == 1
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_charger_stop(hass: HomeAssistant, mock_provider: AsyncMock) -> None:
+async def test_charger_stop(
+    hass: HomeAssistant, init_integration: MockConfigEntry, mock_provider: AsyncMock
+) -> None:
     """The charger's switch stops charging through the charger."""
+    (charger,) = load_chargers()
+    mock_provider.async_list_chargers.return_value = [
+        replace(charger, charge_state=replace(charger.charge_state, is_charging=True))
+    ]
+    await _poll(hass, init_integration, mock_provider, load_vehicles())
+    assert hass.states.get(CHARGER_SWITCH).state == STATE_ON
     mock_provider.async_set_charging.return_value = charge_action(
         target_id=CHARGER_ID, target_kind=DeviceKind.CHARGER, command=ChargingCommand.STOP
     )
@@ -353,3 +377,213 @@ async def test_unload_stops_action_polls(
 
     await _tick(hass, freezer, ACTION_POLL_INTERVAL * 2)
     mock_provider.async_get_charge_action.assert_not_called()
+
+
+# --- idempotence and refusals (how planners such as ev_smart_charging drive the switch) ------
+
+ALREADY_CHARGING = "Already charging."
+ALREADY_STOPPED = "Charging is already stopped."
+FULLY_CHARGED = "The vehicle is fully charged."
+UNPLUGGED = "No vehicle is plugged in."
+
+
+def _refuse_like_the_provider(provider: AsyncMock) -> None:
+    """Answer start/stop as Enode does: 400 when the car cannot, or need not, do it."""
+
+    async def set_charging(
+        kind: DeviceKind, device_id: str, command: ChargingCommand
+    ) -> ChargeAction:
+        (vehicle,) = (v for v in provider.async_list_vehicles.return_value if v.id == device_id)
+        state = vehicle.charge_state
+        if not state.is_plugged_in:
+            raise NotCapableError("400", detail=UNPLUGGED)
+        if command is ChargingCommand.START and state.is_charging:
+            raise NotCapableError("400", detail=ALREADY_CHARGING)
+        if command is ChargingCommand.START and state.is_fully_charged:
+            raise NotCapableError("400", detail=FULLY_CHARGED)
+        if command is ChargingCommand.STOP and not state.is_charging:
+            raise NotCapableError("400", detail=ALREADY_STOPPED)
+        return charge_action(command=command)
+
+    provider.async_set_charging.side_effect = set_charging
+
+
+def _vehicle(**charge_state: Any) -> list[Vehicle]:
+    first, second = load_vehicles()
+    return [replace(first, charge_state=replace(first.charge_state, **charge_state)), second]
+
+
+def _errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(
+    ("service", "charging", "state"),
+    [(SERVICE_TURN_OFF, False, STATE_OFF), (SERVICE_TURN_ON, True, STATE_ON)],
+    ids=["off_when_stopped", "on_when_charging"],
+)
+async def test_requested_state_already_reached_sends_nothing(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+    caplog: pytest.LogCaptureFixture,
+    service: str,
+    charging: bool,
+    state: str,
+) -> None:
+    """Asking for the state the car is in succeeds quietly and sends no request."""
+    _refuse_like_the_provider(mock_provider)
+    await _poll(hass, init_integration, mock_provider, _vehicles(charging=charging))
+
+    await _switch(hass, service)
+    await _switch(hass, service)
+
+    mock_provider.async_set_charging.assert_not_called()
+    assert hass.states.get(SWITCH).state == state
+    assert _errors(caplog) == []
+
+
+async def test_rest_callers_get_200_for_a_repeat_and_400_for_a_refusal(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+    hass_client: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """REST: a repeated off is a success, an unplugged car a client error; no error logged."""
+    assert await async_setup_component(hass, "api", {})
+    _refuse_like_the_provider(mock_provider)
+    client = await hass_client()
+
+    response = await client.post("/api/services/switch/turn_off", json={"entity_id": SWITCH})
+    assert response.status == HTTPStatus.OK
+    mock_provider.async_set_charging.assert_not_called()
+
+    await _poll(hass, init_integration, mock_provider, _vehicle(is_plugged_in=False))
+    response = await client.post("/api/services/switch/turn_on", json={"entity_id": SWITCH})
+    assert response.status == HTTPStatus.BAD_REQUEST
+    assert UNPLUGGED in (await response.json())["message"]
+    assert hass.states.get(SWITCH).state == STATE_OFF
+    assert _errors(caplog) == []
+
+
+@pytest.mark.parametrize(
+    ("charge_state", "detail"),
+    [({"is_plugged_in": False}, UNPLUGGED), ({"is_fully_charged": True}, FULLY_CHARGED)],
+    ids=["unplugged", "full"],
+)
+async def test_refusal_is_a_translated_validation_error(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+    caplog: pytest.LogCaptureFixture,
+    charge_state: dict[str, Any],
+    detail: str,
+) -> None:
+    """A car that cannot start says why, as a validation error (no traceback, no 500)."""
+    _refuse_like_the_provider(mock_provider)
+    await _poll(hass, init_integration, mock_provider, _vehicle(**charge_state))
+
+    with pytest.raises(ServiceValidationError) as err:
+        await _switch(hass, SERVICE_TURN_ON)
+
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == "not_capable"
+    assert err.value.translation_placeholders == {"detail": detail}
+    assert hass.states.get(SWITCH).state == STATE_OFF
+    assert _coordinator(init_integration).pending_actions == {}
+    assert _errors(caplog) == []
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_repeat_while_pending_sends_nothing_opposite_overrides(
+    hass: HomeAssistant, mock_provider: AsyncMock
+) -> None:
+    """A second on while the start is pending is a no-op; an off is sent and wins."""
+    await _switch(hass, SERVICE_TURN_ON)
+    await _switch(hass, SERVICE_TURN_ON)
+    mock_provider.async_set_charging.assert_awaited_once_with(
+        DeviceKind.VEHICLE, VEHICLE_ID, ChargingCommand.START
+    )
+
+    mock_provider.async_set_charging.return_value = charge_action(
+        id="stop", command=ChargingCommand.STOP
+    )
+    await _switch(hass, SERVICE_TURN_OFF)
+
+    assert mock_provider.async_set_charging.await_args_list[-1].args == (
+        DeviceKind.VEHICLE,
+        VEHICLE_ID,
+        ChargingCommand.STOP,
+    )
+    assert mock_provider.async_set_charging.await_count == 2
+    assert hass.states.get(SWITCH).state == STATE_OFF
+
+
+async def test_unknown_state_is_always_sent(
+    hass: HomeAssistant, init_integration: MockConfigEntry, mock_provider: AsyncMock
+) -> None:
+    """When the car does not say whether it charges, the request goes to the provider."""
+    await _poll(hass, init_integration, mock_provider, _vehicle(is_charging=None))
+    mock_provider.async_set_charging.return_value = charge_action(command=ChargingCommand.STOP)
+
+    await _switch(hass, SERVICE_TURN_OFF)
+
+    mock_provider.async_set_charging.assert_awaited_once_with(
+        DeviceKind.VEHICLE, VEHICLE_ID, ChargingCommand.STOP
+    )
+
+
+async def _as_ev_smart_charging(hass: HomeAssistant, service: str) -> None:
+    """Call the switch as ev_smart_charging does: without waiting (blocking=False)."""
+    await hass.services.async_call(SWITCH_DOMAIN, service, target={ATTR_ENTITY_ID: SWITCH})
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_driven_like_ev_smart_charging(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    mock_provider: AsyncMock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Off at every start-up and options reload, repeated on/off, unplug, re-plug, full car."""
+    _refuse_like_the_provider(mock_provider)
+
+    # Start-up and its options reloads: off for a car that is not charging, several times.
+    for _ in range(2):
+        assert await hass.config_entries.async_reload(init_integration.entry_id)
+        await hass.async_block_till_done()
+        await _as_ev_smart_charging(hass, SERVICE_TURN_OFF)
+        await _as_ev_smart_charging(hass, SERVICE_TURN_OFF)
+    mock_provider.async_set_charging.assert_not_called()
+
+    # The cheap window starts: on, then on again at the next quarter; one request.
+    await _as_ev_smart_charging(hass, SERVICE_TURN_ON)
+    await _as_ev_smart_charging(hass, SERVICE_TURN_ON)
+    assert mock_provider.async_set_charging.await_count == 1
+    mock_provider.async_get_charge_action.return_value = charge_action(state=ActionState.CONFIRMED)
+    mock_provider.async_list_vehicles.return_value = _vehicles(charging=True)
+    await _tick(hass, freezer, ACTION_POLL_INTERVAL)
+    await _as_ev_smart_charging(hass, SERVICE_TURN_ON)
+    assert hass.states.get(SWITCH).state == STATE_ON
+    assert mock_provider.async_set_charging.await_count == 1
+
+    # Unplugged while charging: the poll shows it, and their off on unplug is a no-op.
+    await _poll(hass, init_integration, mock_provider, _vehicle(is_plugged_in=False))
+    await _as_ev_smart_charging(hass, SERVICE_TURN_OFF)
+    # Plugged in again and the car starts by itself: their on is a no-op too.
+    await _poll(hass, init_integration, mock_provider, _vehicles(charging=True))
+    await _as_ev_smart_charging(hass, SERVICE_TURN_ON)
+    assert mock_provider.async_set_charging.await_count == 1
+    assert _errors(caplog) == []
+
+    # A full car cannot start: the provider's refusal is the validation error, nothing else.
+    await _poll(hass, init_integration, mock_provider, _vehicle(is_fully_charged=True))
+    await _as_ev_smart_charging(hass, SERVICE_TURN_ON)
+    assert hass.states.get(SWITCH).state == STATE_OFF
+    (record,) = _errors(caplog)
+    assert record.exc_info is not None
+    refusal = record.exc_info[1]
+    assert isinstance(refusal, ServiceValidationError)
+    assert refusal.translation_placeholders == {"detail": FULLY_CHARGED}

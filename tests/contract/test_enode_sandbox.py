@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,6 +31,7 @@ from custom_components.connected_ev.api.enode import (
 )
 from custom_components.connected_ev.api.errors import (
     AuthenticationError,
+    ForbiddenError,
     InvalidResponseError,
     NotCapableError,
     NotFoundError,
@@ -43,6 +45,7 @@ from custom_components.connected_ev.api.models import (
     PowerDeliveryState,
     PushDelivery,
     PushEventKind,
+    SmartChargingState,
     StatisticsResolution,
 )
 from sandbox.server import SandboxServer
@@ -381,3 +384,202 @@ async def test_lifetime_energy_grows_while_charging(
         await provider.async_get_lifetime_energy(DeviceKind.VEHICLE, "no-such-vehicle")
     with pytest.raises(NotCapableError):  # 400: the id is a vehicle, not a charger
         await provider.async_get_lifetime_energy(DeviceKind.CHARGER, vehicle_id)
+
+
+# --- smart-charging plans, 422 and 403, and a restart with a state file -----------------
+
+PLAN_START = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
+"""17:00 in Oslo: the sandbox's price peak, so plans wait for the night."""
+
+
+@pytest.fixture
+async def planning_server(session: aiohttp.ClientSession) -> AsyncIterator[SandboxServer]:
+    """Run a sandbox whose clock stands still at a known time of day."""
+    async with SandboxServer(
+        action_delay=5,
+        time_scale=0,
+        start=PLAN_START.timestamp(),
+        session=session,
+        connections_limit=2,
+    ) as server:
+        yield server
+
+
+def _client_for(server: SandboxServer, session: aiohttp.ClientSession) -> EnodeClient:
+    return EnodeClient(
+        session,
+        server.client_id,
+        server.client_secret,
+        EnodeEndpoints.for_base_url(server.url),
+        request_timeout=5,
+    )
+
+
+async def _plugged_in_at_home(
+    session: aiohttp.ClientSession, server: SandboxServer, client: EnodeClient
+) -> tuple[str, str]:
+    """Seed a vehicle and a charger at a home location; plug in, charging from the start."""
+    seeded = await _admin(
+        session,
+        server,
+        "POST",
+        f"/users/{USER}/seed",
+        vehicles=1,
+        chargers=1,
+        vehicleVendor="TESLA",
+    )
+    vehicle_id, charger_id = seeded["vehicleIds"][0], seeded["chargerIds"][0]
+    vehicle = await client.async_get_vehicle(vehicle_id)
+    assert vehicle.location is not None
+    assert vehicle.location.latitude is not None
+    assert vehicle.location.longitude is not None
+    home = await client.async_create_location(
+        USER,
+        name="Home",
+        latitude=vehicle.location.latitude,
+        longitude=vehicle.location.longitude,
+        timezone="Europe/Oslo",
+    )
+    await client.async_set_charger_location(charger_id, home.id)
+    await _admin(session, server, "PATCH", f"/vehicles/{vehicle_id}", batteryLevel=40)
+    await _admin(
+        session,
+        server,
+        "POST",
+        f"/vehicles/{vehicle_id}/plug",
+        chargerId=charger_id,
+        autoStart=True,
+    )
+    return vehicle_id, home.id
+
+
+async def test_smart_charging_plan_is_parsed(
+    planning_server: SandboxServer, session: aiohttp.ClientSession
+) -> None:
+    """The plan the sensor shows: start, end, costs and currency, read by the real parser."""
+    client = _client_for(planning_server, session)
+    vehicle_id, home_id = await _plugged_in_at_home(session, planning_server, client)
+    await client.async_update_smart_charging_policy(vehicle_id, is_enabled=True, deadline="07:00")
+    status = await client.async_get_smart_charging_status(vehicle_id)
+    assert status.state is SmartChargingState.PLAN_EXECUTING_STOPPING
+    assert status.at_charging_location is True
+    plan = status.plan
+    assert plan is not None
+    assert plan.id
+    assert plan.location_id == home_id
+    assert plan.stop_at == PLAN_START
+    assert plan.start_at == datetime(2026, 12, 4, 23, 0, tzinfo=UTC)
+    assert plan.estimated_finish_at is not None
+    assert plan.estimated_finish_at > plan.start_at
+    assert (plan.currency, plan.smart_cost, plan.non_smart_cost) == ("NOK", 30.0, 90.0)
+    assert plan.ended_at is None
+
+    await planning_server.advance(5)
+    stopped = await client.async_get_smart_charging_status(vehicle_id)
+    assert stopped.state is SmartChargingState.PLAN_EXECUTING_STOPPED
+    assert stopped.state_changed_at == PLAN_START + timedelta(seconds=5)
+
+
+async def test_smart_charging_status_webhook_is_received_and_parsed(
+    planning_server: SandboxServer, session: aiohttp.ClientSession
+) -> None:
+    client = _client_for(planning_server, session)
+    secret = generate_webhook_secret()
+    received: list[PushDelivery] = []
+
+    async def receive(request: web.Request) -> web.Response:
+        body = await request.read()
+        verify_signature(secret, body, request.headers.get(SIGNATURE_HEADER))
+        received.append(parse_delivery(body, request.headers.get(DELIVERY_HEADER)))
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        await client.async_create_webhook(f"http://127.0.0.1:{runner.addresses[0][1]}/hook", secret)
+        vehicle_id, _ = await _plugged_in_at_home(session, planning_server, client)
+        await planning_server.settle()
+        received.clear()
+        await client.async_update_smart_charging_policy(
+            vehicle_id, is_enabled=True, deadline="07:00"
+        )
+        await planning_server.advance(5)
+        events = [
+            event
+            for delivery in received
+            for event in delivery.events
+            if event.kind is PushEventKind.SMART_CHARGING_STATUS_UPDATED
+        ]
+        assert len(events) == 1
+        (event,) = events
+        assert event.device_id == vehicle_id
+        assert event.device_kind is DeviceKind.VEHICLE
+        assert "state" in event.updated_fields
+        status = event.smart_charging_status
+        assert status is not None
+        assert status.state is SmartChargingState.PLAN_EXECUTING_STOPPED
+        assert status.plan is not None
+        assert status.plan.smart_cost == 30.0
+    finally:
+        await runner.cleanup()
+
+
+async def test_charging_under_an_active_plan_is_refused_with_422(
+    planning_server: SandboxServer, session: aiohttp.ClientSession
+) -> None:
+    """Enode answers 422 while a plan controls charging: the client's "not capable now"."""
+    client = _client_for(planning_server, session)
+    vehicle_id, _ = await _plugged_in_at_home(session, planning_server, client)
+    (charger,) = await client.async_list_chargers(USER)
+    await client.async_update_smart_charging_policy(vehicle_id, is_enabled=True, deadline="07:00")
+    with pytest.raises(NotCapableError) as info:
+        await client.async_set_vehicle_charging(vehicle_id, ChargingCommand.START)
+    assert info.value.status == 422
+    assert info.value.detail == "The vehicle has an active smart charging plan."
+    with pytest.raises(NotCapableError) as info:
+        await client.async_set_charger_charging(charger.id, ChargingCommand.START)
+    assert info.value.status == 422
+    # A smart override is the documented way back to control.
+    override = await client.async_create_smart_override(vehicle_id)
+    assert override.target_id == vehicle_id
+    status = await client.async_get_smart_charging_status(vehicle_id)
+    assert status.state is SmartChargingState.PLAN_EXECUTING_OVERRIDDEN
+
+
+async def test_link_beyond_the_connections_limit_is_forbidden(
+    planning_server: SandboxServer, session: aiohttp.ClientSession
+) -> None:
+    client = _client_for(planning_server, session)
+    await _admin(session, planning_server, "POST", f"/users/{USER}/seed", vehicles=1, chargers=1)
+    with pytest.raises(ForbiddenError) as info:
+        await client.async_create_link_session(
+            USER, vendor_type=DeviceKind.VEHICLE, language="en-US", redirect_uri=REDIRECT
+        )
+    assert info.value.status == 403
+    assert info.value.problem_type == "https://developers.enode.com/api/problems/forbidden"
+
+
+async def test_restarted_sandbox_with_state_file_keeps_devices_and_token(
+    session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """Restarting the demo's sandbox must not make the integration lose its devices."""
+    path = tmp_path / "sandbox-state.json"
+    async with SandboxServer(session=session, state_path=path) as first:
+        client = _client_for(first, session)
+        link = await client.async_create_link_session(
+            USER, vendor_type=DeviceKind.VEHICLE, language="en-US", redirect_uri=REDIRECT
+        )
+        await _link_through_ui(session, link.link_url)
+        (vehicle,) = await client.async_list_vehicles(USER)
+        port = first.port
+    async with SandboxServer(session=session, state_path=path, port=port) as second:
+        await _admin(session, second, "DELETE", "/requests")
+        (again,) = await client.async_list_vehicles(USER)
+        assert again.id == vehicle.id
+        assert again.information == vehicle.information
+        counts = await _admin(session, second, "GET", "/requests")
+        assert "POST /oauth2/token" not in counts["byRoute"]  # the old token still works

@@ -20,6 +20,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -106,7 +107,7 @@ async def test_connect_set_up_and_preferences(
         assert result["step_id"] == "hiven_vehicle", result
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"],
-            {CONF_MANUFACTURER: "VOLKSWAGEN", CONF_COUNTRY: "FI", CONF_MODE: "simulated"},
+            {CONF_MANUFACTURER: "volkswagen", CONF_COUNTRY: "FI", CONF_MODE: "simulated"},
         )
         assert result["type"] is FlowResultType.EXTERNAL_STEP, result
         assert result["url"].startswith(hiven.url)
@@ -135,10 +136,27 @@ async def test_connect_set_up_and_preferences(
         assert state is not None
         assert float(state.state) == hiven.world.cars[vehicle_id].soc
 
+        # The first setup asked Hiven to refresh the car's capabilities, once.
+        car = hiven.world.cars[vehicle_id]
+        assert car.capability_refreshes == 1
+
         device = device_registry.async_get_device_by_identifier(
             (DOMAIN, vehicle_id), entry.entry_id
         )
         assert device is not None
+        # Smart charging anywhere needs a target and a ready time: refused in the user's
+        # words before anything is written, not with Hiven's camelCase 400 text.
+        with pytest.raises(HomeAssistantError) as excinfo:
+            await _call(
+                hass,
+                "set_charging_preferences",
+                {"device_id": device.id, "charging_behavior": "anywhere"},
+            )
+        assert excinfo.value.translation_domain == DOMAIN
+        assert "target_soc and ready_time" in str(excinfo.value)
+        assert "targetSoC" not in str(excinfo.value)
+        assert car.preferences == {"chargingBehavior": "SMART_CHARGE_OFF"}
+
         written = await _call(
             hass,
             "set_charging_preferences",
@@ -164,10 +182,12 @@ async def test_connect_set_up_and_preferences(
         # Native on Hiven: Home Assistant's weekday scheduler stays off.
         assert not entry.runtime_data.preferences.schedules_weekdays
 
-        # Read again after a restart: everything comes back from the sandbox.
+        # Read again after a restart: everything comes back from the sandbox; the new setup
+        # refreshed the capabilities once more, polls never did.
         assert await hass.config_entries.async_reload(entry.entry_id)
         await hass.async_block_till_done()
         assert await _call(hass, "get_charging_preferences", {"device_id": device.id}) == read
+        assert car.capability_refreshes == 2
 
         assert await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
@@ -197,7 +217,7 @@ async def test_tesla_virtual_key(
         )
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"],
-            {CONF_MANUFACTURER: "TESLA", CONF_COUNTRY: "FI", CONF_MODE: "simulated"},
+            {CONF_MANUFACTURER: "tesla", CONF_COUNTRY: "FI", CONF_MODE: "simulated"},
         )
         location = urlsplit(await _authorize(browser, result["url"]))
         client = await hass_client_no_auth()

@@ -19,14 +19,21 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import probatio as vol
 import pytest
+from aiohttp import web
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from multidict import CIMultiDict, CIMultiDictProxy
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.connected_ev.api.enode import EnodeClient, EnodeEndpoints
+from custom_components.connected_ev.api.enode.const import TOKEN_PATH
+from custom_components.connected_ev.api.enode.http import error_for_status as enode_error_for_status
 from custom_components.connected_ev.api.enode.parse import (
     parse_action,
     parse_charge_action,
@@ -40,7 +47,13 @@ from custom_components.connected_ev.api.enode.parse import (
     parse_webhook,
 )
 from custom_components.connected_ev.api.enode.webhooks import parse_delivery, verify_signature
-from custom_components.connected_ev.api.errors import InvalidResponseError, InvalidSignatureError
+from custom_components.connected_ev.api.errors import (
+    InvalidResponseError,
+    InvalidSignatureError,
+    ProviderUnavailableError,
+)
+from custom_components.connected_ev.api.hiven.http import error_for_status as hiven_error_for_status
+from custom_components.connected_ev.api.http import RawResponse, decode_json
 from custom_components.connected_ev.services import (
     CREATE_LOCATION_SCHEMA,
     SET_PREFERENCES_SCHEMA,
@@ -258,7 +271,8 @@ BAD_TIMES = st.one_of(
 
 
 def _rejects(schema: vol.Schema, data: dict[str, Any]) -> None:
-    with pytest.raises(vol.Invalid):
+    # Malformed structure fails the schema; a bad value is a translated validation error.
+    with pytest.raises((vol.Invalid, ServiceValidationError)):
         schema(data)
 
 
@@ -310,3 +324,55 @@ def test_coordinates_out_of_range_are_rejected(latitude: float, longitude: float
 def test_unknown_time_zones_are_rejected(zone: str) -> None:
     """A time zone must be a known IANA name."""
     _rejects(CREATE_LOCATION_SCHEMA, {"config_entry_id": "e", "name": "Home", "timezone": zone})
+
+
+# --- nesting past the JSON decoder's recursion limit -----------------------------------------
+
+DEEP_JSON = b"[" * 200_000 + b"]" * 200_000
+
+
+@pytest.mark.usefixtures("socket_enabled")
+@pytest.mark.parametrize(
+    ("status", "error"), [(200, InvalidResponseError), (503, ProviderUnavailableError)]
+)
+async def test_deep_json_from_the_provider_is_a_typed_error(
+    status: int, error: type[Exception]
+) -> None:
+    """A 200,000-deep array as a list's body or a 503's body: only the typed error escapes."""
+
+    async def token(request: web.Request) -> web.Response:
+        return web.json_response({"access_token": "token", "expires_in": 3600})
+
+    async def deep(request: web.Request) -> web.Response:
+        return web.Response(status=status, body=DEEP_JSON, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post(TOKEN_PATH, token)
+    app.router.add_get("/users/{user_id}/vehicles", deep)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            client = EnodeClient(
+                session, "client", "secret", EnodeEndpoints.for_base_url(site.name)
+            )
+            with pytest.raises(error):
+                await client.async_list_vehicles("user")
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 429, 503])
+def test_deep_json_error_bodies_are_tolerated(status: int) -> None:
+    """Error bodies of both providers and the token endpoint's: deep JSON reads as none."""
+    response = RawResponse(status, CIMultiDictProxy(CIMultiDict()), DEEP_JSON)
+    for error_for_status in (enode_error_for_status, hiven_error_for_status):
+        error = error_for_status(response, "GET /vehicles")
+        assert error.status == status
+        assert error.detail is None
+    with pytest.raises(InvalidResponseError):
+        decode_json(response, "Enode", "GET /vehicles")
+    with pytest.raises(InvalidResponseError):
+        parse_delivery(DEEP_JSON, "d-1")

@@ -1,4 +1,4 @@
-"""Fault injection: latency, errors, rate limits, token expiry, malformed bodies, disconnects."""
+"""Fault injection: latency, errors, rate limits, token expiry, malformed, empty, disconnects."""
 
 from __future__ import annotations
 
@@ -85,6 +85,17 @@ async def test_malformed_fault(api: Api) -> None:
     assert empty.status == 200
     with pytest.raises(json.JSONDecodeError):
         json.loads(empty.body)
+
+
+async def test_empty_fault(api: Api) -> None:
+    """A list answered once as if the account had no devices, then the real list again."""
+    await seed(api, "e", vehicles=2)
+    await _fault(api, path="/users/e/vehicles", kind="empty")
+    reply = await api.get("/users/e/vehicles")
+    assert reply.status == 200
+    assert reply.json == {"data": [], "pagination": {"after": None, "before": None}}
+    check_component(reply.json, "PaginatedVehicleList")
+    assert len((await api.get("/users/e/vehicles")).json["data"]) == 2
 
 
 async def test_latency_fault(api: Api) -> None:

@@ -11,6 +11,7 @@ from yarl import URL
 
 from custom_components.connected_ev.api.errors import (
     AuthenticationError,
+    InvalidRequestError,
     InvalidResponseError,
     NotCapableError,
     NotFoundError,
@@ -129,9 +130,26 @@ async def test_connect_flow(
     assert listed.charging_preferences is not None
     assert listed.charging_preferences.target_soc == 80
 
-    # Clearing a field that smart charging needs is refused (assumption A10).
-    with pytest.raises(NotCapableError, match="targetSoC"):
+    # The device's preferences list the charging locations in the document's shape.
+    [details] = await client.async_list_device_details()
+    assert details.charging_preferences is not None
+    [where] = details.charging_preferences.charging_locations or ()
+    assert (where.id, where.spot_price_area_id) == (home.id, "FI")
+
+    # Clearing a field that smart charging needs is refused before the PUT (A10), in the
+    # user's words; the sandbox would refuse it too, in Hiven's.
+    with pytest.raises(InvalidRequestError, match="target_soc is required"):
         await client.async_set_ev_preferences(vehicle.id, target_soc=None)
+    assert (await client.async_get_ev_preferences(vehicle.id)).target_soc == SocLevel(80)
+
+    # Capabilities of this car, refreshed on request (A14).
+    car = server.world.cars[vehicle.id]
+    assert await client.async_get_vehicle_capabilities(vehicle.id) == {
+        HivenCapability(name) for name in car.model.capabilities
+    }
+    assert car.capability_refreshes == 0
+    await client.async_get_vehicle_capabilities(vehicle.id, force_refresh=True)
+    assert car.capability_refreshes == 1
 
     models = await client.async_list_vehicle_capabilities(
         supporting=[HivenCapability.EXECUTE_START_AND_STOP],

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from sandbox.hiven import __main__ as cli
+from sandbox.hiven.api import WEEKDAYS
 from sandbox.hiven.server import HivenSandboxServer
 from sandbox.hiven.state import DEFAULT_API_KEY, error_response
 from sandbox.hiven.world import WorldError
@@ -181,13 +182,41 @@ async def test_preferences_patch_and_clear(raw: Raw) -> None:
             "batteryCapacity": 60,
         },
     )
+    # A week that leaves days to the readyTime fallback needs a readyTime (A10).
+    assert (status, answer["message"]) == (
+        400,
+        "targetSoC and readyTime (or weekDaySpecificReadyTimes for every day) are required "
+        "unless chargingBehavior is SMART_CHARGE_OFF",
+    )
+    week = dict.fromkeys(WEEKDAYS, "07:00")
+    status, answer = await raw(
+        "PUT",
+        path,
+        json={
+            "chargingBehavior": "SMART_CHARGE_ANYWHERE",
+            "targetSoC": {"value": 300, "unit": "KM"},
+            "weekDaySpecificReadyTimes": week,
+            "batteryCapacity": 60,
+        },
+    )
     assert (status, answer) == (200, "")
-    await raw("PUT", path, json={"batteryCapacity": None, "defaultSpotPriceAreaId": "FI"})
+    # chargingBehavior is the one member the document does not mark optional.
+    status, answer = await raw("PUT", path, json={"batteryCapacity": None})
+    assert (status, answer["message"]) == (400, "chargingBehavior is required")
+    await raw(
+        "PUT",
+        path,
+        json={
+            "chargingBehavior": "SMART_CHARGE_ANYWHERE",
+            "batteryCapacity": None,
+            "defaultSpotPriceAreaId": "FI",
+        },
+    )
     _, prefs = await raw("GET", path)
     assert prefs == {
         "chargingBehavior": "SMART_CHARGE_ANYWHERE",
         "targetSoC": {"value": 300, "unit": "KM"},
-        "weekDaySpecificReadyTimes": {"MONDAY": "07:00"},
+        "weekDaySpecificReadyTimes": week,
         "defaultSpotPriceAreaId": "FI",
     }
 
@@ -205,15 +234,39 @@ async def test_location_validation_and_cleanup(raw: Raw) -> None:
         "POST", path, json={"coordinates": {"latitude": 1, "longitude": 2}, "countryCode": "DE"}
     )
     assert home["spotPriceAreaId"] == "DE-LU"
-    assert (await raw("PUT", f"{path}/{home['id']}", json={}))[0] == 400
-    _, moved = await raw("PUT", f"{path}/{home['id']}", json={"countryCode": "US"})
+    # The document's chargingLocations shape: locationId is the location, id another id.
+    home_id = home["locationId"]
+    assert home["id"] != home_id
+    assert (await raw("PUT", f"{path}/{home['id']}", json={"name": "x"}))[0] == 404
+    assert (await raw("PUT", f"{path}/{home_id}", json={}))[0] == 400
+    _, moved = await raw("PUT", f"{path}/{home_id}", json={"countryCode": "US"})
     assert moved["spotPriceAreaId"] == "US"
     device = (await seeded(raw))["deviceIds"][0]
-    await raw("PUT", PREFS.format(id=device), json={"chargingLocationIds": [home["id"]]})
-    assert (await raw("DELETE", f"{path}/{home['id']}"))[0] == 204
+    body = {"chargingBehavior": "SMART_CHARGE_OFF", "chargingLocationIds": [home_id]}
+    await raw("PUT", PREFS.format(id=device), json=body)
+    _, listed = await raw("GET", f"/v2/hiven/devices/{device}")
+    [item] = listed["settings"]["chargingPreferences"]["chargingLocations"]
+    assert (item["locationId"], item["id"]) == (home_id, home["id"])
+    assert (await raw("DELETE", f"{path}/{home_id}"))[0] == 204
     _, prefs = await raw("GET", PREFS.format(id=device))
     assert prefs["chargingLocationIds"] == []
-    assert (await raw("DELETE", f"{path}/{home['id']}"))[0] == 404
+    assert (await raw("DELETE", f"{path}/{home_id}"))[0] == 404
+
+
+async def test_vehicle_capabilities(raw: Raw) -> None:
+    """One car's capabilities (A14): its model's; ``forceRefresh`` is a boolean."""
+    device = (await seeded(raw))["deviceIds"][0]
+    path = f"/v2/hiven/devices/{device}/capabilities"
+    status, answer = await raw("GET", path, params={"forceRefresh": "true"})
+    assert status == 200
+    assert set(answer["capabilities"]) <= {
+        "READ_LOCATION",
+        "EXECUTE_START_AND_STOP",
+        "READ_BATTERY_CAPACITY",
+    }
+    assert (await raw("GET", path))[0] == 200
+    assert (await raw("GET", path, params={"forceRefresh": "yes"}))[0] == 400
+    assert (await raw("GET", "/v2/hiven/devices/missing/capabilities"))[0] == 404
 
 
 async def test_capability_filters(raw: Raw) -> None:

@@ -73,11 +73,23 @@ async def async_send(
     return RawResponse(response.status, response.headers, body)
 
 
+def loads_json(body: bytes) -> Any:
+    """Decode JSON from a provider; every failure is a ``ValueError``.
+
+    Python's decoder raises ``RecursionError`` on deeply nested arrays (a few hundred
+    kilobytes of ``[`` suffice); that is a malformed body like any other, not a crash.
+    """
+    try:
+        return json.loads(body)
+    except RecursionError as err:
+        raise ValueError("JSON nested too deeply") from err
+
+
 def decode_json(response: RawResponse, provider: str, operation: str) -> Any:
     """Decode a successful response's JSON; anything else is an invalid response."""
     try:
-        return json.loads(response.body)
-    except ValueError as err:  # JSONDecodeError and UnicodeDecodeError
+        return loads_json(response.body)
+    except ValueError as err:  # JSONDecodeError, UnicodeDecodeError, nesting too deep
         raise InvalidResponseError(
             f"{provider} {operation} returned a body that is not JSON", status=response.status
         ) from err

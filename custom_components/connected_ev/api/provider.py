@@ -49,6 +49,15 @@ class ProviderFeature(StrEnum):
     REFRESH_HINT = "refresh_hint"
     CHARGING_STATISTICS = "charging_statistics"
     """The provider keeps per-device charging statistics: ``async_get_lifetime_energy``."""
+    REACHABILITY = "reachability"
+    """Devices say whether the provider can reach them now (``is_reachable``)."""
+    CHARGE_LIMIT = "charge_limit"
+    """Vehicles report the charge limit set in the car (``VehicleChargeState.charge_limit``)."""
+    LOCATION_MATCHING = "location_matching"
+    """A vehicle's position names the charging location it is at (``GeoPosition.location_id``).
+
+    Without it a vehicle is never known to be at a charging location, whatever its position.
+    """
 
 
 class Provider(Protocol):

@@ -130,64 +130,6 @@ CASES: list[Any] = [
         id="get-preferences",
     ),
     pytest.param(
-        lambda c: c.async_set_ev_preferences(
-            DEVICE_ID,
-            charging_behavior=ChargingBehavior.AT_LOCATION,
-            charging_location_ids=[LOCATION_ID],
-            minimal_soc=MinimalSoc(30, SocUnit.KM),
-            target_soc=SocLevel(80),
-            ready_time=time(7, 30),
-            weekday_ready_times={Weekday.MONDAY: time(6, 0), "sunday": "18:15"},
-            battery_capacity=77,
-            default_spot_price_area_id="FI",
-        ),
-        "PUT",
-        f"/v2/hiven/devices/{DEVICE_ID}/smart-charging/ev-preferences",
-        USER_HEADERS,
-        {
-            "chargingBehavior": "SMART_CHARGE_AT_LOCATION",
-            "chargingLocationIds": [LOCATION_ID],
-            "minimalSoC": {"value": 30, "unit": "KM"},
-            "targetSoC": {"value": 80, "unit": "PERCENT"},
-            "readyTime": "07:30",
-            "weekDaySpecificReadyTimes": {"MONDAY": "06:00", "SUNDAY": "18:15"},
-            "batteryCapacity": 77,
-            "defaultSpotPriceAreaId": "FI",
-        },
-        "",
-        200,
-        id="set-preferences-all",
-    ),
-    pytest.param(
-        lambda c: c.async_set_ev_preferences(
-            DEVICE_ID,
-            charging_behavior="SMART_CHARGE_OFF",
-            charging_location_ids=None,
-            minimal_soc=None,
-            target_soc=None,
-            ready_time="23:59",
-            weekday_ready_times=None,
-            battery_capacity=None,
-            default_spot_price_area_id=None,
-        ),
-        "PUT",
-        f"/v2/hiven/devices/{DEVICE_ID}/smart-charging/ev-preferences",
-        USER_HEADERS,
-        {
-            "chargingBehavior": "SMART_CHARGE_OFF",
-            "chargingLocationIds": None,
-            "minimalSoC": None,
-            "targetSoC": None,
-            "readyTime": "23:59",
-            "weekDaySpecificReadyTimes": None,
-            "batteryCapacity": None,
-            "defaultSpotPriceAreaId": None,
-        },
-        "",
-        200,
-        id="set-preferences-clear",
-    ),
-    pytest.param(
         lambda c: c.async_list_vehicle_capabilities(
             supporting=[HivenCapability.READ_LOCATION, "EXECUTE_START_AND_STOP"],
             not_supporting=["READ_BATTERY_CAPACITY"],
@@ -200,6 +142,26 @@ CASES: list[Any] = [
         load_fixture("capabilities.json"),
         200,
         id="capabilities",
+    ),
+    pytest.param(
+        lambda c: c.async_get_vehicle_capabilities(DEVICE_ID, force_refresh=True),
+        "GET",
+        f"/v2/hiven/devices/{DEVICE_ID}/capabilities?forceRefresh=true",
+        USER_HEADERS,
+        None,
+        {"capabilities": ["READ_LOCATION"]},
+        200,
+        id="vehicle-capabilities-refreshed",
+    ),
+    pytest.param(
+        lambda c: c.async_get_vehicle_capabilities(DEVICE_ID),
+        "GET",
+        f"/v2/hiven/devices/{DEVICE_ID}/capabilities",
+        USER_HEADERS,
+        None,
+        ["READ_LOCATION"],
+        200,
+        id="vehicle-capabilities",
     ),
     pytest.param(
         lambda c: c.async_list_supported_brands(),
@@ -434,6 +396,187 @@ async def test_preferences(mock_api: aioresponses, hiven: HivenClient) -> None:
     assert len(prefs.weekday_ready_times) == 7
     assert prefs.battery_capacity_kwh == 75
     assert prefs.default_spot_price_area_id == "FI"
+
+
+PREFERENCES_URL = BASE_URL + f"/v2/hiven/devices/{DEVICE_ID}/smart-charging/ev-preferences"
+OFF_ONLY = {"chargingBehavior": "SMART_CHARGE_OFF"}
+
+# call, the PUT body (the stored preferences are the documented example, ev_preferences.json)
+SET_CASES: list[Any] = [
+    pytest.param(
+        lambda c: c.async_set_ev_preferences(
+            DEVICE_ID,
+            charging_behavior=ChargingBehavior.AT_LOCATION,
+            charging_location_ids=[LOCATION_ID],
+            minimal_soc=MinimalSoc(30, SocUnit.KM),
+            target_soc=SocLevel(80),
+            ready_time=time(7, 30),
+            weekday_ready_times={Weekday.MONDAY: time(6, 0), "sunday": "18:15"},
+            battery_capacity=77,
+            default_spot_price_area_id="FI",
+        ),
+        {
+            "chargingBehavior": "SMART_CHARGE_AT_LOCATION",
+            "chargingLocationIds": [LOCATION_ID],
+            "minimalSoC": {"value": 30, "unit": "KM"},
+            "targetSoC": {"value": 80, "unit": "PERCENT"},
+            "readyTime": "07:30",
+            "weekDaySpecificReadyTimes": {"MONDAY": "06:00", "SUNDAY": "18:15"},
+            "batteryCapacity": 77,
+            "defaultSpotPriceAreaId": "FI",
+        },
+        id="set-preferences-all",
+    ),
+    pytest.param(
+        lambda c: c.async_set_ev_preferences(
+            DEVICE_ID,
+            charging_behavior="SMART_CHARGE_OFF",
+            charging_location_ids=None,
+            minimal_soc=None,
+            target_soc=None,
+            ready_time="23:59",
+            weekday_ready_times=None,
+            battery_capacity=None,
+            default_spot_price_area_id=None,
+        ),
+        {
+            "chargingBehavior": "SMART_CHARGE_OFF",
+            "chargingLocationIds": None,
+            "minimalSoC": None,
+            "targetSoC": None,
+            "readyTime": "23:59",
+            "weekDaySpecificReadyTimes": None,
+            "batteryCapacity": None,
+            "defaultSpotPriceAreaId": None,
+        },
+        id="set-preferences-clear",
+    ),
+    pytest.param(
+        lambda c: c.async_set_ev_preferences(DEVICE_ID, minimal_soc=SocLevel(25)),
+        {
+            "chargingBehavior": "SMART_CHARGE_ANYWHERE",
+            "minimalSoC": {"value": 25, "unit": "PERCENT"},
+        },
+        id="set-preferences-keeps-stored-behaviour",
+    ),
+    pytest.param(
+        # Every day has its own ready time: readyTime is never the fallback, so it may go.
+        lambda c: c.async_set_ev_preferences(DEVICE_ID, ready_time=None),
+        {"chargingBehavior": "SMART_CHARGE_ANYWHERE", "readyTime": None},
+        id="set-preferences-full-week-without-ready-time",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "body"), SET_CASES)
+async def test_set_preferences_read_merge_write(
+    mock_api: aioresponses, hiven: HivenClient, call: Call, body: dict[str, Any]
+) -> None:
+    """The stored preferences are read, then one PUT carries the change and the behaviour."""
+    mock_api.get(PREFERENCES_URL, payload=load_fixture("ev_preferences.json"))
+    mock_api.put(PREFERENCES_URL, body="")
+    await call(hiven)
+    assert len(sent(mock_api, "GET", PREFERENCES_URL)) == 1
+    [request] = sent(mock_api, "PUT", PREFERENCES_URL)
+    assert request.kwargs["headers"] == USER_HEADERS
+    assert request.kwargs["json"] == body
+
+
+def _stored(**changes: Any) -> dict[str, Any]:
+    stored: dict[str, Any] = {**load_fixture("ev_preferences.json"), **changes}
+    return {key: value for key, value in stored.items() if value is not None}
+
+
+@pytest.mark.parametrize(
+    ("stored", "call", "missing"),
+    [
+        pytest.param(
+            OFF_ONLY,
+            lambda c: c.async_set_ev_preferences(
+                DEVICE_ID, charging_behavior="SMART_CHARGE_ANYWHERE"
+            ),
+            "target_soc and ready_time are required",
+            id="anywhere-alone",
+        ),
+        pytest.param(
+            {**OFF_ONLY, "targetSoC": {"value": 80, "unit": "PERCENT"}},
+            lambda c: c.async_set_ev_preferences(
+                DEVICE_ID, charging_behavior=ChargingBehavior.AT_LOCATION
+            ),
+            "ready_time is required",
+            id="at-location-without-ready-time",
+        ),
+        pytest.param(
+            {**OFF_ONLY, "readyTime": "07:00"},
+            lambda c: c.async_set_ev_preferences(
+                DEVICE_ID, charging_behavior="SMART_CHARGE_ANYWHERE", ready_time="08:00"
+            ),
+            "target_soc is required",
+            id="anywhere-without-target",
+        ),
+        pytest.param(
+            _stored(),
+            lambda c: c.async_set_ev_preferences(DEVICE_ID, target_soc=None),
+            "target_soc is required",
+            id="clearing-the-target-while-smart",
+        ),
+        pytest.param(
+            _stored(weekDaySpecificReadyTimes={"MONDAY": "07:00"}),
+            lambda c: c.async_set_ev_preferences(DEVICE_ID, ready_time=None),
+            "ready_time is required",
+            id="clearing-ready-time-with-a-partial-week",
+        ),
+        pytest.param(
+            _stored(readyTime=None),
+            lambda c: c.async_set_ev_preferences(
+                DEVICE_ID, weekday_ready_times={"MONDAY": "07:00"}
+            ),
+            "ready_time is required",
+            id="partial-week-without-ready-time",
+        ),
+        pytest.param(
+            _stored(chargingBehavior=None),
+            lambda c: c.async_set_ev_preferences(DEVICE_ID, minimal_soc=SocLevel(25)),
+            "charging_behavior is required",
+            id="no-stored-behaviour",
+        ),
+        pytest.param(
+            _stored(chargingBehavior="SMART_CHARGE_LATER"),
+            lambda c: c.async_set_ev_preferences(DEVICE_ID, minimal_soc=SocLevel(25)),
+            "charging_behavior is required",
+            id="unknown-stored-behaviour",
+        ),
+    ],
+)
+async def test_set_preferences_refused_before_the_put(
+    mock_api: aioresponses,
+    hiven: HivenClient,
+    stored: dict[str, Any],
+    call: Call,
+    missing: str,
+) -> None:
+    """What Hiven requires unless smart charging is off is checked on the merged result.
+
+    The error names the user-facing fields to set; nothing is written.
+    """
+    mock_api.get(PREFERENCES_URL, payload=stored)
+    mock_api.put(PREFERENCES_URL, body="")
+    with pytest.raises(InvalidRequestError, match=missing) as excinfo:
+        await call(hiven)
+    assert sent(mock_api, "PUT", PREFERENCES_URL) == []
+    assert "SMART_CHARGE" not in str(excinfo.value)
+    assert "targetSoC" not in str(excinfo.value)
+
+
+async def test_set_preferences_turning_smart_charging_off_needs_nothing(
+    mock_api: aioresponses, hiven: HivenClient
+) -> None:
+    """Off is always accepted, even with neither target nor ready time stored."""
+    mock_api.get(PREFERENCES_URL, payload={"chargingBehavior": "SMART_CHARGE_ANYWHERE"})
+    mock_api.put(PREFERENCES_URL, body="")
+    await hiven.async_set_ev_preferences(DEVICE_ID, charging_behavior=ChargingBehavior.OFF)
+    [request] = sent(mock_api, "PUT", PREFERENCES_URL)
+    assert request.kwargs["json"] == {"chargingBehavior": "SMART_CHARGE_OFF"}
 
 
 async def test_capabilities_and_brands(mock_api: aioresponses, hiven: HivenClient) -> None:

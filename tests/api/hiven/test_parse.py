@@ -9,6 +9,7 @@ import pytest
 
 from custom_components.connected_ev.api.errors import InvalidResponseError
 from custom_components.connected_ev.api.hiven import (
+    HivenCapability,
     HivenChargingBehavior,
     HivenChargingStatus,
     HivenEvPreferences,
@@ -26,6 +27,7 @@ from custom_components.connected_ev.api.hiven.parse import (
     parse_location,
     parse_locations,
     parse_status,
+    parse_vehicle_capabilities,
 )
 from custom_components.connected_ev.api.models import (
     ChargingBehavior,
@@ -176,15 +178,44 @@ def test_capabilities_leniency() -> None:
         parse_capabilities([1])
 
 
+def test_vehicle_capabilities_leniency() -> None:
+    """One vehicle's capabilities: an object or a bare array; unknown names are dropped."""
+    expected = {HivenCapability.READ_LOCATION}
+    assert parse_vehicle_capabilities({"capabilities": ["READ_LOCATION", "FLY", 3]}) == expected
+    assert parse_vehicle_capabilities(["READ_LOCATION"]) == expected
+    assert parse_vehicle_capabilities({"capabilities": None}) == frozenset()
+    with pytest.raises(InvalidResponseError):
+        parse_vehicle_capabilities("READ_LOCATION")
+
+
 def test_location_strictness() -> None:
+    """A location's id is the document's ``locationId``, never the item's own ``id``."""
     location = load_fixture("location.json")
     assert parse_locations([location])[0].id == "loc-1"
+    assert parse_location({**location, "id": None}).id == "loc-1"
     with pytest.raises(InvalidResponseError):
         parse_location({**location, "coordinates": {"latitude": 1}})
     with pytest.raises(InvalidResponseError):
         parse_location({**location, "coordinates": None})
     with pytest.raises(InvalidResponseError):
-        parse_location({**location, "id": None})
+        parse_location({key: value for key, value in location.items() if key != "locationId"})
+
+
+def test_charging_locations_of_a_device() -> None:
+    """``chargingLocations`` items (document shape) are read; their ids are ``locationId``."""
+    device = parse_device(load_fixture("device_ev.json"))
+    assert device.charging_preferences is not None
+    [home] = device.charging_preferences.charging_locations or ()
+    assert (home.id, home.spot_price_area_id, home.postal_code) == ("loc-1", "FI", "00100")
+
+    # Without chargingLocationIds, the ids come from the locations; bad items are skipped.
+    item = load_fixture("device_ev.json")["settings"]["chargingPreferences"]["chargingLocations"][0]
+    prefs = parse_ev_preferences(
+        {"chargingBehavior": "SMART_CHARGE_AT_LOCATION", "chargingLocations": [item, {"id": "x"}]}
+    )
+    assert prefs.charging_location_ids == ("loc-1",)
+    assert prefs.to_shared().charging_location_ids == ("loc-1",)
+    assert parse_ev_preferences({"chargingLocations": "x"}).charging_locations is None
 
 
 def test_authorization_url_strictness() -> None:

@@ -13,6 +13,7 @@ from yarl import URL
 
 from custom_components.connected_ev.api.errors import (
     AuthenticationError,
+    InvalidRequestError,
     NotCapableError,
     NotFoundError,
 )
@@ -42,6 +43,9 @@ from .conftest import BASE_URL, DEVICE_ID, LOCATION_ID, REDIRECT, USER_ID, load_
 DEVICES = URL(BASE_URL + "/v2/hiven/devices").with_query(userId=USER_ID)
 STATUS = f"{BASE_URL}/v1/hiven/devices/{DEVICE_ID}/status"
 CAPABILITIES = f"{BASE_URL}/v2/hiven/vehicles/smartcar/capabilities"
+VEHICLE_CAPABILITIES = URL(f"{BASE_URL}/v2/hiven/devices/{DEVICE_ID}/capabilities").with_query(
+    forceRefresh="true"
+)
 PREFERENCES = f"{BASE_URL}/v2/hiven/devices/{DEVICE_ID}/smart-charging/ev-preferences"
 LOCATIONS = f"{BASE_URL}/v2/hiven/users/locations"
 LOCATION = f"{LOCATIONS}/{LOCATION_ID}"
@@ -89,7 +93,7 @@ async def test_validate(provider: HivenProvider, mock_api: aioresponses) -> None
 
 
 async def test_list_vehicles(provider: HivenProvider, mock_api: aioresponses) -> None:
-    """Devices plus one status each; the model list is read once and cached."""
+    """Devices plus one status each; the vehicle's own capabilities once, refreshed."""
     tesla = device(manufacturer="TESLA", model="Model 3", year=2021)
     tesla["settings"]["locationSupported"] = False
     mock_api.get(
@@ -98,12 +102,16 @@ async def test_list_vehicles(provider: HivenProvider, mock_api: aioresponses) ->
         repeat=True,
     )
     mock_api.get(STATUS, payload=load_fixture("status.json"), repeat=True)
-    mock_api.get(CAPABILITIES, payload=load_fixture("capabilities.json"))
+    mock_api.get(
+        VEHICLE_CAPABILITIES,
+        payload={"capabilities": ["READ_LOCATION", "EXECUTE_START_AND_STOP"]},
+    )
 
     [vehicle] = await provider.async_list_vehicles()
     await provider.async_list_vehicles()
 
-    assert len(sent(mock_api, "GET", CAPABILITIES)) == 1
+    assert len(sent(mock_api, "GET", VEHICLE_CAPABILITIES)) == 1
+    assert sent(mock_api, "GET", CAPABILITIES) == []
     assert len(sent(mock_api, "GET", STATUS)) == 2
     assert vehicle.id == DEVICE_ID
     assert vehicle.charge_state.battery_level == 64
@@ -133,15 +141,84 @@ async def test_capability_matching(
     location_supported: bool,
     expected: set[Capability],
 ) -> None:
-    """Make and model match case-insensitively, the year within the range if known."""
+    """Without the per-vehicle call (404), the model list answers.
+
+    Make and model match case-insensitively, the year within the range if known.
+    """
     data = device(**changes)
     data["settings"]["locationSupported"] = location_supported
     mock_api.get(DEVICES, payload=[data])
     mock_api.get(STATUS, payload=load_fixture("status.json"))
+    mock_api.get(VEHICLE_CAPABILITIES, status=404, payload={"statusCode": 404})
     mock_api.get(CAPABILITIES, payload=load_fixture("capabilities.json"))
     [vehicle] = await provider.async_list_vehicles()
     optional = {Capability.LOCATION, Capability.START_CHARGING, Capability.STOP_CHARGING}
     assert {c for c in optional if vehicle.can(c)} == expected
+
+
+async def test_capabilities_refreshed_once_per_setup(
+    hiven: HivenClient, mock_api: aioresponses
+) -> None:
+    """Each new provider (a setup of the entry) asks once with ``forceRefresh``; polls don't.
+
+    What the car can do now wins over the model list: a start/stop capability that appeared
+    (a Tesla virtual key added, say) shows at the next setup.
+    """
+    mock_api.get(DEVICES, payload=[device()], repeat=True)
+    mock_api.get(STATUS, payload=load_fixture("status.json"), repeat=True)
+    mock_api.get(VEHICLE_CAPABILITIES, payload={"capabilities": []})
+    mock_api.get(VEHICLE_CAPABILITIES, payload=["EXECUTE_START_AND_STOP"])
+
+    first = HivenProvider(hiven, country_code="FI", timezone="Europe/Helsinki")
+    [before] = await first.async_list_vehicles()
+    [polled] = await first.async_list_vehicles()
+    second = HivenProvider(hiven, country_code="FI", timezone="Europe/Helsinki")
+    [after] = await second.async_list_vehicles()
+
+    assert not before.can(Capability.START_CHARGING)
+    assert not polled.can(Capability.START_CHARGING)
+    assert after.can(Capability.START_CHARGING)
+    assert after.can(Capability.LOCATION)  # locationSupported
+    assert len(sent(mock_api, "GET", VEHICLE_CAPABILITIES)) == 2
+    assert sent(mock_api, "GET", CAPABILITIES) == []
+
+
+async def test_model_list_fallback_read_once(
+    provider: HivenProvider, mock_api: aioresponses
+) -> None:
+    """Two vehicles without the per-vehicle call share one model-list request."""
+    tesla = device(manufacturer="TESLA", model="Model 3", year=2021)
+    other = {**tesla, "id": "second-car"}
+    mock_api.get(DEVICES, payload=[tesla, other])
+    mock_api.get(STATUS, payload=load_fixture("status.json"))
+    mock_api.get(
+        f"{BASE_URL}/v1/hiven/devices/second-car/status", payload=load_fixture("status.json")
+    )
+    mock_api.get(VEHICLE_CAPABILITIES, status=404, payload={"statusCode": 404})
+    mock_api.get(
+        URL(f"{BASE_URL}/v2/hiven/devices/second-car/capabilities").with_query(forceRefresh="true"),
+        status=404,
+        payload={"statusCode": 404},
+    )
+    mock_api.get(CAPABILITIES, payload=load_fixture("capabilities.json"))
+    vehicles = await provider.async_list_vehicles()
+    assert [vehicle.can(Capability.START_CHARGING) for vehicle in vehicles] == [True, True]
+    assert len(sent(mock_api, "GET", CAPABILITIES)) == 1
+
+
+async def test_capabilities_failure_is_not_hidden(
+    provider: HivenProvider, mock_api: aioresponses
+) -> None:
+    """Other failures of the capabilities call fail the listing (retried next poll)."""
+    mock_api.get(DEVICES, payload=[device()], repeat=True)
+    mock_api.get(STATUS, payload=load_fixture("status.json"), repeat=True)
+    mock_api.get(VEHICLE_CAPABILITIES, status=401, payload={"statusCode": 401})
+    mock_api.get(VEHICLE_CAPABILITIES, payload={"capabilities": ["READ_LOCATION"]})
+    with pytest.raises(AuthenticationError):
+        await provider.async_list_vehicles()
+    [vehicle] = await provider.async_list_vehicles()
+    assert vehicle.can(Capability.LOCATION)
+    assert len(sent(mock_api, "GET", VEHICLE_CAPABILITIES)) == 2
 
 
 async def test_list_vehicles_empty(provider: HivenProvider, mock_api: aioresponses) -> None:
@@ -222,7 +299,7 @@ async def test_not_capable(provider: HivenProvider, mock_api: aioresponses) -> N
 
 
 async def test_preferences_round_trip(provider: HivenProvider, mock_api: aioresponses) -> None:
-    """Every field goes into one partial PUT, then the preferences are read back."""
+    """Read, one partial PUT that always carries the behaviour, then read back."""
     mock_api.get(PREFERENCES, payload=load_fixture("ev_preferences.json"), repeat=True)
     mock_api.put(PREFERENCES, body="", repeat=True)
 
@@ -258,26 +335,58 @@ async def test_preferences_round_trip(provider: HivenProvider, mock_api: aioresp
         DEVICE_ID, ChargingPreferencesUpdate(weekday_ready_times={})
     )
     assert sent(mock_api, "PUT", PREFERENCES)[1].kwargs["json"] == {
-        "weekDaySpecificReadyTimes": None
+        "chargingBehavior": "SMART_CHARGE_ANYWHERE",
+        "weekDaySpecificReadyTimes": None,
     }
     await provider.async_set_charging_preferences(
         DEVICE_ID, ChargingPreferencesUpdate(minimal_soc=MinimalSoc(20))
     )
     assert sent(mock_api, "PUT", PREFERENCES)[2].kwargs["json"] == {
-        "minimalSoC": {"value": 20, "unit": "PERCENT"}
+        "chargingBehavior": "SMART_CHARGE_ANYWHERE",
+        "minimalSoC": {"value": 20, "unit": "PERCENT"},
     }
     # Nothing to change: read only.
     await provider.async_set_charging_preferences(DEVICE_ID, ChargingPreferencesUpdate())
     assert len(sent(mock_api, "PUT", PREFERENCES)) == 3
+    # GET before each PUT, and after each change to read back (plus the first read).
+    assert len(sent(mock_api, "GET", PREFERENCES)) == 1 + 3 * 2 + 1
     with pytest.raises(NotCapableError):
         await provider.async_set_charging_preferences(
             DEVICE_ID, ChargingPreferencesUpdate(behavior=ChargingBehavior.UNKNOWN)
         )
 
 
+async def test_preferences_hiven_would_reject(
+    provider: HivenProvider, mock_api: aioresponses
+) -> None:
+    """Smart charging anywhere with neither target nor ready time: refused, named, not sent."""
+    mock_api.get(PREFERENCES, payload={"chargingBehavior": "SMART_CHARGE_OFF"}, repeat=True)
+    mock_api.put(PREFERENCES, body="", repeat=True)
+    with pytest.raises(InvalidRequestError) as excinfo:
+        await provider.async_set_charging_preferences(
+            DEVICE_ID, ChargingPreferencesUpdate(behavior=ChargingBehavior.ANYWHERE)
+        )
+    assert "target_soc and ready_time" in str(excinfo.value)
+    assert excinfo.value.detail == str(excinfo.value)
+    assert sent(mock_api, "PUT", PREFERENCES) == []
+
+    # With both in the same change it is accepted.
+    await provider.async_set_charging_preferences(
+        DEVICE_ID,
+        ChargingPreferencesUpdate(
+            behavior=ChargingBehavior.ANYWHERE, target_soc=80, ready_time=time(7)
+        ),
+    )
+    assert sent(mock_api, "PUT", PREFERENCES)[0].kwargs["json"] == {
+        "chargingBehavior": "SMART_CHARGE_ANYWHERE",
+        "targetSoC": {"value": 80, "unit": "PERCENT"},
+        "readyTime": "07:00",
+    }
+
+
 async def test_locations(provider: HivenProvider, mock_api: aioresponses) -> None:
     """Locations map to the shared model, in the account's country and time zone."""
-    unnamed = dict(load_fixture("location.json"), id="loc-2")
+    unnamed = dict(load_fixture("location.json"), locationId="loc-2")
     del unnamed["name"]
     mock_api.get(LOCATIONS, payload=[load_fixture("location.json"), unnamed], repeat=True)
     mock_api.post(LOCATIONS, payload=load_fixture("location.json"))
@@ -335,6 +444,6 @@ async def test_battery_capacity_source(
     mock_api.get(
         STATUS, payload={**load_fixture("status.json"), "batteryCapacity": status_capacity}
     )
-    mock_api.get(CAPABILITIES, payload=[])
+    mock_api.get(VEHICLE_CAPABILITIES, payload={"capabilities": []})
     [vehicle] = await provider.async_list_vehicles()
     assert vehicle.charge_state.battery_capacity_kwh == expected

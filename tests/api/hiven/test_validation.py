@@ -21,7 +21,7 @@ from custom_components.connected_ev.api.hiven import (
 )
 from custom_components.connected_ev.api.models import ChargingBehavior, MinimalSoc, SocUnit
 
-from .conftest import API_KEY, DEVICE_ID, REDIRECT, USER_ID
+from .conftest import API_KEY, DEVICE_ID, REDIRECT, USER_ID, load_fixture
 
 type Call = Callable[[HivenClient], Awaitable[Any]]
 
@@ -161,6 +161,7 @@ async def test_refused_without_request(
 
 async def test_shared_and_hiven_values_accepted(mock_api: aioresponses, hiven: HivenClient) -> None:
     url = f"https://api.hiven.example/v2/hiven/devices/{DEVICE_ID}/smart-charging/ev-preferences"
+    mock_api.get(url, payload=load_fixture("ev_preferences.json"), repeat=True)
     mock_api.put(url, payload="", repeat=True)
     await hiven.async_set_ev_preferences(
         DEVICE_ID,
@@ -168,7 +169,12 @@ async def test_shared_and_hiven_values_accepted(mock_api: aioresponses, hiven: H
         minimal_soc=MinimalSoc(20),
     )
     await hiven.async_set_ev_preferences(DEVICE_ID, charging_behavior=ChargingBehavior.OFF)
-    bodies = [call.kwargs["json"] for calls in mock_api.requests.values() for call in calls]
+    bodies = [
+        call.kwargs["json"]
+        for (method, _url), calls in mock_api.requests.items()
+        for call in calls
+        if method == "PUT"
+    ]
     assert bodies == [
         {
             "chargingBehavior": "SMART_CHARGE_ANYWHERE",

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,7 +16,7 @@ import aiohttp
 from yarl import URL
 
 from ..errors import AuthenticationError, InvalidResponseError, ProviderUnavailableError
-from ..http import async_send, decode_json, parse_retry_after
+from ..http import async_send, decode_json, loads_json, parse_retry_after
 from .const import PROVIDER_NAME
 from .http import error_for_status
 
@@ -27,6 +27,16 @@ REFRESH_MARGIN = 60.0
 
 DEFAULT_EXPIRES_IN = 3600.0
 """Lifetime assumed when the token response does not say (Enode's tokens last an hour)."""
+
+MIN_EXPIRES_IN = 60.0
+"""Shortest lifetime believed: a token said to last 0 s (or less) is still used for 30 s.
+
+Without a floor such a token is requested again for every API call; if it really is
+expired, the API's 401 gets one new token and one retry.
+"""
+
+MAX_EXPIRES_IN = 86400.0
+"""Longest lifetime believed (a day): a token is never kept for ever on the server's word."""
 
 _OPERATION = "token request"
 
@@ -114,20 +124,24 @@ class TokenManager:
         value = document.get("access_token") if isinstance(document, dict) else None
         if not isinstance(value, str) or not value:
             raise InvalidResponseError("The Enode token response has no access_token")
-        expires_in = document.get("expires_in")
-        lifetime = (
-            float(expires_in)
-            if isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
-            else DEFAULT_EXPIRES_IN
-        )
+        lifetime = _lifetime(document.get("expires_in"))
         margin = min(REFRESH_MARGIN, lifetime / 2)
         return _Token(value, self._clock() + lifetime - margin)
+
+
+def _lifetime(expires_in: object) -> float:
+    """Seconds a token lasts: ``expires_in`` clamped to a sane range, else an hour."""
+    if not isinstance(expires_in, int | float) or isinstance(expires_in, bool):
+        return DEFAULT_EXPIRES_IN
+    if not math.isfinite(expires_in):  # JSON's NaN and Infinity
+        return DEFAULT_EXPIRES_IN
+    return min(max(float(expires_in), MIN_EXPIRES_IN), MAX_EXPIRES_IN)
 
 
 def _oauth_error(body: bytes) -> tuple[str | None, str | None]:
     """Read the error code and description of an OAuth (or problem+json) error body."""
     try:
-        document = json.loads(body)
+        document = loads_json(body)
     except ValueError:
         return None, None
     if not isinstance(document, dict):

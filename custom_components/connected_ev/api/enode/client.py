@@ -41,7 +41,19 @@ from ..models import (
 )
 from . import validation as check
 from .auth import TokenManager
-from .const import API_VERSION, LINK_SCOPES, PROVIDER_NAME, WEBHOOK_ALL_EVENTS, EnodeEndpoints
+from .const import (
+    API_VERSION,
+    CHARGER_VENDORS,
+    INTERVENTION_LANGUAGES,
+    LINK_LANGUAGES,
+    LINK_SCOPE_NAMES,
+    LINK_SCOPES,
+    OTHER_ASSET_VENDORS,
+    PROVIDER_NAME,
+    VEHICLE_VENDORS,
+    WEBHOOK_ALL_EVENTS,
+    EnodeEndpoints,
+)
 from .http import error_for_status
 from .parse import (
     parse_action,
@@ -71,7 +83,7 @@ MAX_PAGES = 1000
 
 
 class UnsetType(Enum):
-    """Type of ``UNSET``: "leave this field alone", as opposed to ``None`` ("clear it")."""
+    """Type of ``UNSET``: "leave this field alone" (a value the field cannot take)."""
 
     UNSET = "UNSET"
 
@@ -80,6 +92,18 @@ UNSET: Final = UnsetType.UNSET
 
 _CHARGING_ACTIONS: Final = {ChargingCommand.START: "START", ChargingCommand.STOP: "STOP"}
 _STATISTICS_KINDS: Final = frozenset({DeviceKind.VEHICLE, DeviceKind.CHARGER})
+_LINK_VENDORS: Final = {
+    DeviceKind.VEHICLE: frozenset(VEHICLE_VENDORS),
+    DeviceKind.CHARGER: frozenset(CHARGER_VENDORS),
+}
+_ANY_VENDOR: Final = frozenset(VEHICLE_VENDORS + CHARGER_VENDORS + OTHER_ASSET_VENDORS)
+_UUID_PATH_IDS: Final = {
+    "actionId": "action_id",
+    "locationId": "location_id",
+    "interventionId": "intervention_id",
+    "webhookId": "webhook_id",
+}
+"""Path ids the spec types ``format: uuid``; anything else is refused before sending."""
 
 
 class EnodeClient:
@@ -120,6 +144,9 @@ class EnodeClient:
         expect_body: bool = True,
     ) -> Any:
         """Send one API request and return its JSON body (``None`` if none is expected)."""
+        for key, value in (ids or {}).items():
+            if key in _UUID_PATH_IDS:
+                check.uuid(value, _UUID_PATH_IDS[key])
         url = URL(self._api_url + check.build_path(template, ids or {}), encoded=True)
         operation = f"{method} {template}"  # the template, never the ids
         token = await self._auth.async_get_token()
@@ -230,28 +257,26 @@ class EnodeClient:
         """Start a Link UI session for one device kind; creates the user if it is new."""
         if vendor_type not in LINK_SCOPES:
             raise InvalidRequestError("vendor_type must be vehicle or charger")
-        if isinstance(scopes, str):
-            raise InvalidRequestError("scopes must be a sequence of scope names")
-        scope_list = list(LINK_SCOPES[vendor_type] if scopes is None else scopes)
-        if not scope_list:
-            raise InvalidRequestError("scopes must not be empty")
+        scope_list = check.scopes(
+            LINK_SCOPES[vendor_type] if scopes is None else scopes, LINK_SCOPE_NAMES
+        )
         body: dict[str, Any] = {
             # Optional in the 2024-10-01 schema, documented as required since 2024-01-01.
             "vendorType": vendor_type.value,
             "scopes": scope_list,
-            "language": check.non_empty_text(language, "language"),
-            "redirectUri": check.non_empty_text(redirect_uri, "redirect_uri", max_length=500),
+            "language": check.one_of(language, LINK_LANGUAGES, "language"),
+            "redirectUri": check.redirect_uri(redirect_uri),
         }
         if vendor is not None:
-            body["vendor"] = check.resource_id(vendor, "vendor")
+            body["vendor"] = check.one_of(vendor, _LINK_VENDORS[vendor_type], "vendor")
         data = await self._request("POST", "/users/{userId}/link", {"userId": user_id}, body=body)
         return parse_link_session(data)
 
     async def async_relink(self, asset_id: str, *, language: str, redirect_uri: str) -> LinkSession:
         """Start a Link UI session that repairs the link of an already linked device."""
         body = {
-            "language": check.non_empty_text(language, "language"),
-            "redirectUri": check.non_empty_text(redirect_uri, "redirect_uri", max_length=500),
+            "language": check.one_of(language, LINK_LANGUAGES, "language"),
+            "redirectUri": check.redirect_uri(redirect_uri),
         }
         data = await self._request(
             "POST", "/assets/{assetId}/relink", {"assetId": asset_id}, body=body
@@ -394,17 +419,21 @@ class EnodeClient:
         vehicle_id: str,
         *,
         is_enabled: bool | None = None,
-        deadline: str | None | UnsetType = UNSET,
+        deadline: str | UnsetType = UNSET,
         minimum_charge_limit: float | None = None,
     ) -> SmartChargingPolicy:
-        """Change some smart-charging settings; only the given fields are sent."""
+        """Change some smart-charging settings; only the given fields are sent.
+
+        The 2024-10-01 request schema types ``deadline`` as an ``HH:MM`` string only (the
+        policy read back is nullable), so a deadline is never cleared with ``null``: it is
+        refused here. To stop smart charging from working towards a deadline, send
+        ``is_enabled=False``.
+        """
         body: dict[str, Any] = {}
         if is_enabled is not None:
             body["isEnabled"] = bool(is_enabled)
         if not isinstance(deadline, UnsetType):
-            # The spec types the partial body's deadline as a string only, while the policy
-            # itself is nullable; null is sent to clear it (the API answers 400 if refused).
-            body["deadline"] = None if deadline is None else check.deadline(deadline)
+            body["deadline"] = check.deadline(deadline)
         if minimum_charge_limit is not None:
             body["minimumChargeLimit"] = check.number_in_range(
                 minimum_charge_limit, "minimum_charge_limit", 0, 100
@@ -515,7 +544,7 @@ class EnodeClient:
         The 2024-10-01 spec has ``PUT /chargers/{chargerId}`` where older guides say PATCH.
         """
         if location_id is not None:
-            check.resource_id(location_id, "location_id")
+            check.uuid(location_id, "location_id")
         data = await self._request(
             "PUT",
             "/chargers/{chargerId}",
@@ -624,7 +653,7 @@ class EnodeClient:
         if device_id is not None:
             params["id"] = check.resource_id(device_id, "device_id")
         if location_id is not None:
-            params["locationId"] = check.resource_id(location_id, "location_id")
+            params["locationId"] = check.uuid(location_id, "location_id")
         data = await self._request(
             "GET", "/users/{userId}/statistics/charging", {"userId": user_id}, params=params
         )
@@ -642,13 +671,13 @@ class EnodeClient:
         """List the interventions that can block capabilities, optionally narrowed."""
         params: dict[str, str] = {}
         if language is not None:
-            params["language"] = check.non_empty_text(language, "language")
+            params["language"] = check.one_of(language, INTERVENTION_LANGUAGES, "language")
         if vendor_type is not None:
             if vendor_type is DeviceKind.UNKNOWN:
                 raise InvalidRequestError("vendor_type must be vehicle or charger")
             params["vendorType"] = vendor_type.value
         if vendor is not None:
-            params["vendor"] = check.resource_id(vendor, "vendor")
+            params["vendor"] = check.one_of(vendor, _ANY_VENDOR, "vendor")
         data = await self._request("GET", "/interventions", params=params or None)
         return parse_interventions(data)
 
@@ -657,7 +686,7 @@ class EnodeClient:
     ) -> Intervention:
         """Get one intervention, localized when ``language`` is given (else en-US)."""
         params = (
-            {"language": check.non_empty_text(language, "language")}
+            {"language": check.one_of(language, INTERVENTION_LANGUAGES, "language")}
             if language is not None
             else None
         )

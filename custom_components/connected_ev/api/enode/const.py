@@ -79,3 +79,53 @@ LINK_SCOPES: Final = MappingProxyType(
 """Link scopes requested per device kind: one link session per kind, read + control."""
 
 WEBHOOK_ALL_EVENTS: Final = "*"
+
+# --- documented enums (2024-10-01): input outside them is refused before sending ---------
+
+LINK_LANGUAGES: Final = (
+    "browser", "da-DK", "de-DE", "en-US", "en-GB", "es-ES", "fi-FI", "fr-FR", "it-IT", "ja-JP",
+    "lv-LV", "lt-LT", "nb-NO", "nl-NL", "nl-BE", "pl-PL", "pt-PT", "ro-RO", "sv-SE",
+)  # fmt: skip
+"""``language`` of a link or relink session (Link UI); ``browser`` follows the browser."""
+
+INTERVENTION_LANGUAGES: Final = (
+    "en-US", "en-GB", "de-DE", "fr-FR", "es-ES", "ja-JP", "pt-PT", "lv-LV", "lt-LT", "nl-NL",
+    "nl-BE", "nb-NO", "pl-PL", "sv-SE", "da-DK", "fi-FI", "ro-RO",
+)  # fmt: skip
+"""``language`` of the interventions calls (no ``browser`` and no ``it-IT`` there)."""
+
+LINK_SCOPE_NAMES: Final = (
+    "battery:control:operation_mode", "battery:read:data", "battery:read:location",
+    "charger:control:charging", "charger:read:data", "hvac:control:mode", "hvac:read:data",
+    "inverter:read:data", "inverter:read:location", "meter:read:data",
+    "meter:read:location", "vehicle:control:charging", "vehicle:read:data",
+    "vehicle:read:location",
+)  # fmt: skip
+"""Every scope a link session may request (``Scopes``)."""
+
+VEHICLE_VENDORS: Final = (
+    "ACURA", "AUDI", "BMW", "HONDA", "HYUNDAI", "JAGUAR", "LANDROVER", "KIA", "MERCEDES",
+    "MINI", "NISSAN", "PEUGEOT", "PORSCHE", "RENAULT", "SEAT", "SKODA", "TESLA",
+    "VOLKSWAGEN", "VOLVO", "FORD", "OPEL", "DS", "TOYOTA", "LEXUS", "CITROEN", "CUPRA",
+    "VAUXHALL", "FIAT", "RIVIAN", "NIO", "CHEVROLET", "GMC", "CADILLAC", "XPENG",
+    "POLESTAR", "SUBARU", "JEEP", "MAZDA", "MG", "CHRYSLER", "DODGE", "RAM", "ALFAROMEO",
+    "LANCIA", "LUCID", "BYD", "DACIA", "ALPINE",
+)  # fmt: skip
+"""``VehicleVendor``: the vendors a vehicle link session may preselect."""
+
+CHARGER_VENDORS: Final = (
+    "ZAPTEC", "EASEE", "WALLBOX", "EO", "CHARGEAMPS", "EVBOX", "GOE", "CHARGEPOINT",
+    "ENELX", "TESLA", "OHME", "GARO", "SCHNEIDER", "PODPOINT", "KEBA", "HYPERVOLT",
+    "MYENERGI", "HEIDELBERG", "ALFEN",
+)  # fmt: skip
+"""``ChargerVendor``: the vendors a charger link session may preselect."""
+
+OTHER_ASSET_VENDORS: Final = (
+    "AFORE", "APSYSTEMS", "CSISolar", "Deye", "ENPHASE", "FOXESS", "FRONIUS", "GIVENERGY",
+    "GOODWE", "GROWATT", "Hoymiles", "HUAWEI", "INVT", "SMA", "SOFAR", "SOLAREDGE",
+    "SOLARK", "SOLAX", "SOLIS", "SOLPLANET", "SUNGROW", "SUNSYNK", "TSUN", "TADO", "MILL",
+    "ADAX", "ECOBEE", "SENSIBO", "HONEYWELL", "RESIDEO", "MITSUBISHI", "MICROMATIC", "NIBE",
+    "PANASONIC", "TOSHIBA", "DAIKIN", "NEST", "FUJITSU", "BOSCH", "NETATMO",
+)  # fmt: skip
+"""Inverter, HVAC, battery and meter vendors not listed above (the interventions filter
+takes a vendor of any asset type)."""

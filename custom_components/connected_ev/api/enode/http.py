@@ -7,7 +7,6 @@ request bodies, response bodies or credentials.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +21,7 @@ from ..errors import (
     ProviderUnavailableError,
     RateLimitedError,
 )
-from ..http import RawResponse, parse_retry_after
+from ..http import RawResponse, loads_json, parse_retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +36,7 @@ class Problem:
 def parse_problem(body: bytes) -> Problem:
     """Read ``type``/``title``/``detail`` from a problem body; tolerate anything else."""
     try:
-        document = json.loads(body)
+        document = loads_json(body)
     except ValueError:
         return Problem()
     if not isinstance(document, dict):

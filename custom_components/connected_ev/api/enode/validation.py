@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ..errors import InvalidRequestError
 
 MAX_ID_LENGTH = 200
+MAX_REDIRECT_URI_LENGTH = 500
 _FORBIDDEN_ID_CHARACTERS = frozenset("/?#")
 _DEADLINE = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def resource_id(value: str, name: str) -> str:
@@ -32,6 +34,40 @@ def resource_id(value: str, name: str) -> str:
     ):
         raise InvalidRequestError(f"{name} is not a valid id")
     return value
+
+
+def uuid(value: str, name: str) -> str:
+    """Check an id the spec types ``format: uuid`` (actions, locations, webhooks, ...)."""
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
+        raise InvalidRequestError(f"{name} must be a UUID")
+    return value
+
+
+def one_of(value: str, allowed: Collection[str], name: str) -> str:
+    """Check a value against one of the spec's enums (exact, case-sensitive)."""
+    if not isinstance(value, str) or value not in allowed:
+        raise InvalidRequestError(f"{name} is not one of the values Enode documents")
+    return value
+
+
+def scopes(value: Sequence[str], allowed: Collection[str]) -> list[str]:
+    """Check a non-empty list of link scopes, each one of the spec's ``Scopes``."""
+    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        raise InvalidRequestError("scopes must be a non-empty sequence of scope names")
+    return [one_of(scope, allowed, "scopes") for scope in value]
+
+
+def redirect_uri(value: str) -> str:
+    """Check an absolute http(s) URL of at most 500 characters (``format: uri``)."""
+    text = non_empty_text(value, "redirect_uri", max_length=MAX_REDIRECT_URI_LENGTH)
+    try:
+        parts = urlsplit(text)
+        host, _port = parts.hostname, parts.port  # the port is only checked when read
+    except ValueError as err:
+        raise InvalidRequestError("redirect_uri must be an absolute http(s) URL") from err
+    if parts.scheme not in ("http", "https") or not host or any(ch.isspace() for ch in text):
+        raise InvalidRequestError("redirect_uri must be an absolute http(s) URL")
+    return text
 
 
 def build_path(template: str, ids: Mapping[str, str]) -> str:
@@ -74,7 +110,11 @@ def longitude(value: float) -> float:
 def deadline(value: str) -> str:
     """Check an ``HH:MM`` smart-charging deadline against the API's pattern."""
     if not isinstance(value, str) or not _DEADLINE.fullmatch(value):
-        raise InvalidRequestError("deadline must be HH:MM (00:00-23:59 or 24:00)")
+        # Also for None: the request schema has no null deadline, so none is ever sent.
+        raise InvalidRequestError(
+            "deadline must be HH:MM (00:00-23:59 or 24:00); it cannot be cleared, "
+            "turn smart charging off instead"
+        )
     return value
 
 

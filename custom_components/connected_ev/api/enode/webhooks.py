@@ -10,13 +10,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
-import json
 import logging
 import re
 import secrets
 from typing import Any, Final
 
 from ..errors import InvalidResponseError, InvalidSignatureError
+from ..http import loads_json
 from ..models import DeviceKind, PushDelivery, PushEvent, PushEventKind
 from .parse import (
     enum_value,
@@ -68,7 +68,7 @@ def verify_signature(secret: str, body: bytes, signature: str | None) -> None:
 def parse_delivery(body: bytes, delivery_id: str | None) -> PushDelivery:
     """Parse the events of a (verified) delivery; it must be a JSON array."""
     try:
-        document = json.loads(body)
+        document = loads_json(body)
     except ValueError as err:
         raise InvalidResponseError("The push delivery is not JSON") from err
     if not isinstance(document, list):

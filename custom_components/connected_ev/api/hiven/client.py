@@ -1,8 +1,9 @@
 """Typed asyncio client of the Hiven API (vehicles through Smartcar).
 
 Every method validates its input first (``InvalidRequestError``, nothing sent), then sends
-exactly one request through ``_request`` with ``X-Api-Key`` and, except for the reference
-data calls, ``X-User-Id``. Failures become ``api.errors`` (see ``http.error_for_status``).
+one request through ``_request`` with ``X-Api-Key`` and, except for the reference data
+calls, ``X-User-Id`` (changing preferences reads them first: two). Failures become
+``api.errors`` (see ``http.error_for_status``).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from . import validation as check
 from .assumptions import (
     BRANDS_PATH,
     DELETE_DEVICE_PATH,
+    FORCE_REFRESH_PARAM,
     LOCATION_PATH,
     LOCATIONS_PATH,
     SEND_USER_ID_QUERY,
     STATE_PARAM,
+    VEHICLE_CAPABILITIES_PATH,
 )
 from .const import (
     API_KEY_HEADER,
@@ -68,6 +71,7 @@ from .parse import (
     parse_location,
     parse_locations,
     parse_status,
+    parse_vehicle_capabilities,
 )
 
 
@@ -237,6 +241,18 @@ class HivenClient:
         """Get the vehicle's telemetry (``to_charge_state()`` gives the shared model)."""
         return parse_status(await self._get_json(STATUS_PATH, {"deviceId": device_id}))
 
+    async def async_get_vehicle_capabilities(
+        self, device_id: str, *, force_refresh: bool = False
+    ) -> frozenset[HivenCapability]:
+        """Get what this vehicle can do now (path and shape: assumption A14).
+
+        ``force_refresh`` makes Hiven read them from the car first: slower, so only where
+        they may have changed (a vehicle just connected, a new setup), never on every poll.
+        """
+        query = [(FORCE_REFRESH_PARAM, "true")] if force_refresh else []
+        data = await self._get_json(VEHICLE_CAPABILITIES_PATH, {"deviceId": device_id}, query=query)
+        return parse_vehicle_capabilities(data)
+
     async def async_delete_vehicle(self, device_id: str) -> None:
         """Remove the vehicle from Hiven (path: assumption A1)."""
         await self._request("DELETE", DELETE_DEVICE_PATH, {"deviceId": device_id})
@@ -261,7 +277,15 @@ class HivenClient:
         battery_capacity: float | None | UnsetType = UNSET,
         default_spot_price_area_id: str | None | UnsetType = UNSET,
     ) -> None:
-        """Change the given fields only (Hiven's PUT is a PATCH); ``None`` clears (A9)."""
+        """Change the given fields only; ``None`` clears one (A9). Read, merge, write.
+
+        Hiven's PUT acts as a PATCH, but ``chargingBehavior`` is the one member its document
+        does not mark optional, and targetSoC and readyTime are optional only while the
+        behaviour is SMART_CHARGE_OFF (A10). So the stored preferences are read first, the
+        change is merged into them and checked (``InvalidRequestError`` naming the missing
+        fields, nothing written), and the PUT always carries ``chargingBehavior``: the given
+        one, else the stored one. Two requests: the GET and the PUT.
+        """
         check.resource_id(device_id, "device_id")
         body: dict[str, Any] = {}
         if charging_behavior is not UNSET:
@@ -300,6 +324,8 @@ class HivenClient:
             )
         if not body:
             raise InvalidRequestError("at least one preference must be given")
+        current = await self.async_get_ev_preferences(device_id)
+        body["chargingBehavior"] = check.merged_preferences(current, body)
         await self._request("PUT", EV_PREFERENCES_PATH, {"deviceId": device_id}, body=body)
 
     # --- reference data ----------------------------------------------------------------

@@ -7,7 +7,6 @@ API key, VINs or coordinates.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,7 @@ from ..errors import (
     ProviderUnavailableError,
     RateLimitedError,
 )
-from ..http import RawResponse, parse_retry_after
+from ..http import RawResponse, loads_json, parse_retry_after
 
 __all__ = ["ErrorBody", "error_for_status", "parse_error_body"]
 
@@ -44,7 +43,7 @@ def _clip(text: str) -> str:
 def parse_error_body(body: bytes) -> ErrorBody:
     """Read ``message`` (a string or a list of strings) and ``error``; tolerate anything."""
     try:
-        document = json.loads(body)
+        document = loads_json(body)
     except ValueError:
         return ErrorBody()
     if not isinstance(document, dict):

@@ -164,6 +164,7 @@ class HivenEvPreferences:
 
     charging_behavior: HivenChargingBehavior | None = None
     charging_location_ids: tuple[str, ...] | None = None
+    charging_locations: tuple[HivenLocation, ...] | None = None
     minimal_soc: SocLevel | None = None
     target_soc: SocLevel | None = None
     ready_time: time | None = None
@@ -307,7 +308,10 @@ class VehicleModelCapabilities:
 
 @dataclass(frozen=True, slots=True)
 class HivenLocation:
-    """A user location (assumption A2): where smart charging applies, and its price area."""
+    """A charging location: where smart charging applies, and its price area.
+
+    ``id`` is the document's ``locationId`` (what ``chargingLocationIds`` refer to).
+    """
 
     id: str
     latitude: float

@@ -159,15 +159,37 @@ def _weekday_times(value: object) -> dict[Weekday, time] | None:
     return result
 
 
+def _charging_locations(value: object) -> tuple[HivenLocation, ...] | None:
+    """``chargingLocations`` of a device's preferences; a malformed item is skipped."""
+    if not isinstance(value, list):
+        return None
+    locations = []
+    for item in value:
+        try:
+            locations.append(parse_location(item))
+        except InvalidResponseError:
+            continue
+    return tuple(locations)
+
+
 def parse_ev_preferences(data: object) -> HivenEvPreferences:
-    """Charging preferences (the GET body, or a device's ``settings.chargingPreferences``)."""
+    """Charging preferences (the GET body, or a device's ``settings.chargingPreferences``).
+
+    The device's preferences may list ``chargingLocations`` instead of (or with)
+    ``chargingLocationIds``: the ids are then their ``locationId``s.
+    """
     obj = _object(data, "charging preferences")
     behavior = obj.get("chargingBehavior")
+    locations = _charging_locations(obj.get("chargingLocations"))
+    location_ids = _str_tuple(obj.get("chargingLocationIds"))
+    if location_ids is None and locations is not None:
+        location_ids = tuple(location.id for location in locations)
     return HivenEvPreferences(
         charging_behavior=(
             HivenChargingBehavior(behavior) if isinstance(behavior, str) and behavior else None
         ),
-        charging_location_ids=_str_tuple(obj.get("chargingLocationIds")),
+        charging_location_ids=location_ids,
+        charging_locations=locations,
         minimal_soc=_soc_level(obj.get("minimalSoC")),
         target_soc=_soc_level(obj.get("targetSoC")),
         ready_time=_time(obj.get("readyTime")),
@@ -243,12 +265,7 @@ def parse_capabilities(data: object) -> list[VehicleModelCapabilities]:
         years = obj.get("yearRange")
         years_obj: JsonObject = years if isinstance(years, dict) else {}
         kind = obj.get("type")
-        raw_capabilities = obj.get("capabilities")
-        capabilities = frozenset(
-            HivenCapability(name)
-            for name in (raw_capabilities if isinstance(raw_capabilities, list) else [])
-            if isinstance(name, str)
-        ) - {HivenCapability.UNKNOWN}
+        capabilities = _capability_set(obj.get("capabilities"))
         result.append(
             VehicleModelCapabilities(
                 make=_str(obj.get("make")) or "",
@@ -261,13 +278,31 @@ def parse_capabilities(data: object) -> list[VehicleModelCapabilities]:
     return result
 
 
+def _capability_set(value: object) -> frozenset[HivenCapability]:
+    names = value if isinstance(value, list) else []
+    return frozenset(HivenCapability(name) for name in names if isinstance(name, str)) - {
+        HivenCapability.UNKNOWN
+    }
+
+
+def parse_vehicle_capabilities(data: object) -> frozenset[HivenCapability]:
+    """One vehicle's capabilities (assumption A14): ``{"capabilities": [...]}`` or the array."""
+    if isinstance(data, list):
+        return _capability_set(data)
+    return _capability_set(_object(data, "vehicle capabilities").get("capabilities"))
+
+
 def parse_brands(data: object) -> list[str]:
     """Supported manufacturers (assumption A3): strings; anything else is skipped."""
     return [item for item in _list(data, "brand") if isinstance(item, str) and item]
 
 
 def parse_location(data: object) -> HivenLocation:
-    """One user location (assumption A2)."""
+    """One location in the document's ``chargingLocations`` shape (also user locations, A2).
+
+    Its id is ``locationId``: the id ``chargingLocationIds`` refers to. The item's own
+    ``id`` is another id (of the vehicle's charging-location record) and is not used.
+    """
     obj = _object(data, "location")
     coordinates = _object(obj.get("coordinates"), "location coordinates")
     latitude = _number(coordinates.get("latitude"))
@@ -275,7 +310,7 @@ def parse_location(data: object) -> HivenLocation:
     if latitude is None or longitude is None:
         raise InvalidResponseError("Hiven location: coordinates are missing or not numbers")
     return HivenLocation(
-        id=_required_id(obj, "id", "location"),
+        id=_required_id(obj, "locationId", "location"),
         latitude=latitude,
         longitude=longitude,
         name=_str(obj.get("name")),

@@ -9,7 +9,7 @@ the authorization URL, ``async_complete_link`` hands the redirect's code to Hive
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import time
 from typing import TYPE_CHECKING, Any, Final
@@ -74,19 +74,26 @@ status simply carries a capacity or not."""
 
 
 def vehicle_capabilities(
-    device: HivenDevice, models: list[VehicleModelCapabilities]
+    device: HivenDevice, capabilities: Collection[HivenCapability]
 ) -> dict[Capability, CapabilityInfo]:
-    """Return the base capabilities plus those plus those of the device's model in Hiven's list.
+    """Return the base capabilities plus the shared ones of Hiven's ``capabilities``.
 
-    A model that is not listed still gets LOCATION if the device says ``locationSupported``.
+    LOCATION also follows the device's ``locationSupported``.
     """
     names: set[Capability] = set(BASE_CAPABILITIES)
-    if (model := _find_model(device, models)) is not None:
-        for capability in model.capabilities:
-            names.update(CAPABILITY_MAP.get(capability, ()))
+    for capability in capabilities:
+        names.update(CAPABILITY_MAP.get(capability, ()))
     if device.location_supported:
         names.add(Capability.LOCATION)
     return {name: CapabilityInfo(is_capable=True) for name in sorted(names)}
+
+
+def model_capabilities(
+    device: HivenDevice, models: list[VehicleModelCapabilities]
+) -> frozenset[HivenCapability]:
+    """Hiven's capabilities of the device's model in the model list (none if not listed)."""
+    model = _find_model(device, models)
+    return frozenset() if model is None else model.capabilities
 
 
 def _find_model(
@@ -130,6 +137,8 @@ class HivenProvider:
         self._country_code = country_code
         self._timezone = timezone
         self._models: list[VehicleModelCapabilities] | None = None
+        self._models_lock = asyncio.Lock()
+        self._capabilities: dict[str, frozenset[HivenCapability]] = {}
 
     @property
     def client(self) -> HivenClient:
@@ -154,15 +163,15 @@ class HivenProvider:
     async def async_list_vehicles(self) -> list[Vehicle]:
         """List the vehicles with their telemetry.
 
-        Cost: one device list, one status per vehicle (concurrently) and, once per provider,
-        the model capability list (reference data, cached).
+        Cost: one device list and one status per vehicle (concurrently); the first time this
+        provider sees a vehicle, also its capabilities (see ``_async_capabilities``).
         """
         devices = [d for d in await self._client.async_list_device_details() if d.is_vehicle]
         if not devices:
             return []
-        if self._models is None:
-            self._models = await self._client.async_list_vehicle_capabilities()
-        models = self._models
+        await asyncio.gather(
+            *(self._async_capabilities(d) for d in devices if d.id not in self._capabilities)
+        )
         statuses = await asyncio.gather(*(self._client.async_get_status(d.id) for d in devices))
         vehicles = []
         for device, status in zip(devices, statuses, strict=True):
@@ -179,10 +188,30 @@ class HivenProvider:
                     vehicle,
                     charge_state=charge_state,
                     last_seen=status.timestamp,
-                    capabilities=vehicle_capabilities(device, models),
+                    capabilities=vehicle_capabilities(device, self._capabilities[device.id]),
                 )
             )
         return vehicles
+
+    async def _async_capabilities(self, device: HivenDevice) -> None:
+        """Ask Hiven once, with ``forceRefresh``, what a vehicle can do, and keep the answer.
+
+        A provider is built at every setup of the entry: the first setup, the reload after a
+        reconfigure or after connecting another vehicle, a restart. Those are the moments
+        capabilities may have changed (a car just connected, a Tesla virtual key added), so
+        the refresh is asked for then, once per vehicle; polls reuse the answer (A14). Where
+        Hiven has no such call (404), the model list answers (read once, cached).
+        """
+        try:
+            capabilities = await self._client.async_get_vehicle_capabilities(
+                device.id, force_refresh=True
+            )
+        except NotFoundError:
+            async with self._models_lock:  # several vehicles fall back at once: one request
+                if self._models is None:
+                    self._models = await self._client.async_list_vehicle_capabilities()
+            capabilities = model_capabilities(device, self._models)
+        self._capabilities[device.id] = capabilities
 
     async def async_list_chargers(self) -> list[Charger]:
         """Hiven's vehicle API has no chargers."""
@@ -266,7 +295,12 @@ class HivenProvider:
     async def async_set_charging_preferences(
         self, vehicle_id: str, update: ChargingPreferencesUpdate
     ) -> ChargingPreferences:
-        """Send the given fields as one partial PUT, then read back (the PUT answers "")."""
+        """Send the given fields as one partial PUT, then read back (the PUT answers "").
+
+        The client reads the stored preferences first, merges the change and refuses what
+        Hiven would reject (``InvalidRequestError`` naming ``target_soc``/``ready_time``),
+        so the PUT always carries ``chargingBehavior``.
+        """
         if update.behavior is ChargingBehavior.UNKNOWN:
             raise NotCapableError("Unsupported behaviour", detail=update.behavior.value)
         if update.fields:

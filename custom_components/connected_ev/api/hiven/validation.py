@@ -24,6 +24,7 @@ from .models import (
     AuthorizationMode,
     HivenCapability,
     HivenChargingBehavior,
+    HivenEvPreferences,
     HivenManufacturer,
     HivenSocUnit,
     SocLevel,
@@ -37,6 +38,7 @@ __all__ = [
     "credential",
     "id_list",
     "manufacturer",
+    "merged_preferences",
     "mode",
     "number_in_range",
     "positive_number",
@@ -196,3 +198,36 @@ def longitude(value: float) -> float:
 def text(value: str, name: str) -> str:
     """Non-empty text of at most 500 characters."""
     return non_empty_text(value, name, max_length=MAX_TEXT)
+
+
+def merged_preferences(current: HivenEvPreferences, change: Mapping[str, object]) -> str:
+    """Check the stored preferences with ``change`` (a PUT body) merged in; return the behaviour.
+
+    The behaviour is the changed one, else the stored one: every PUT carries it. Unless it is
+    SMART_CHARGE_OFF, the merged result needs targetSoC and a ready time (A10): readyTime, or
+    a weekday schedule naming all seven days (then no day falls back to readyTime). The error
+    names the user-facing fields, so that the user knows what to set first.
+    """
+    behavior = change.get("chargingBehavior")
+    if not isinstance(behavior, str):
+        stored = current.charging_behavior
+        if stored is None or stored is HivenChargingBehavior.UNKNOWN:
+            raise InvalidRequestError(
+                "charging_behavior is required: Hiven has none stored that this client knows"
+            )
+        behavior = stored.value
+    if behavior == HivenChargingBehavior.SMART_CHARGE_OFF.value:
+        return behavior
+    target = change.get("targetSoC", current.target_soc)
+    ready = change.get("readyTime", current.ready_time)
+    week = change.get("weekDaySpecificReadyTimes", current.weekday_ready_times)
+    missing = []
+    if target is None:
+        missing.append("target_soc")
+    if ready is None and not (isinstance(week, Mapping) and len(week) == len(Weekday)):
+        missing.append("ready_time")
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        message = f"{' and '.join(missing)} {verb} required unless charging_behavior is off"
+        raise InvalidRequestError(message, detail=message)
+    return behavior
