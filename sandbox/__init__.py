@@ -1,6 +1,8 @@
-"""Local Enode API sandbox: a real aiohttp server with simulated vehicles and chargers.
+"""Local provider sandboxes: real aiohttp servers with simulated vehicles and chargers.
 
-It is an independent implementation of Enode's API (version 2024-10-01) used for contract
-tests, end-to-end tests, benchmarks and demos; it never imports the integration it tests.
-Start it with ``python -m sandbox`` or in-process with :class:`sandbox.server.SandboxServer`.
+Each provider has its own package (``sandbox.enode``, ``sandbox.hiven``), an independent
+implementation of that provider's API used for contract tests, end-to-end tests, benchmarks
+and demos; none imports the integration it tests. The modules at this level are what the
+sandboxes share: the loopback server base, the simulated clock, fault injection and problem
+bodies. Start one with ``python -m sandbox.enode`` or ``python -m sandbox.hiven``.
 """

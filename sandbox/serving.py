@@ -136,3 +136,14 @@ async def serve_until_stopped[ServerT: LoopbackServer](
     finally:
         for sig in handled:
             loop.remove_signal_handler(sig)
+
+
+def is_loopback_client(request: web.Request) -> bool:
+    """Return True when the request comes from this machine."""
+    remote = request.remote
+    if remote is None:
+        return True
+    try:
+        return ipaddress.ip_address(remote).is_loopback
+    except ValueError:
+        return False

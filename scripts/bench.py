@@ -40,7 +40,7 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
 from custom_components.connected_ev.api.models import ActionState  # noqa: E402
 from custom_components.connected_ev.const import DOMAIN  # noqa: E402
 from custom_components.connected_ev.energy import EnergySchedule  # noqa: E402
-from sandbox.server import SandboxServer  # noqa: E402
+from sandbox.enode.server import SandboxServer  # noqa: E402
 
 SIZES = (1, 10, 100)
 REFRESH_SAMPLES = 7

@@ -30,5 +30,5 @@ async def async_get_description_placeholders(hass: HomeAssistant) -> dict[str, s
     """Tell the user where the client id and secret come from."""
     return {
         "console_url": "https://developers.enode.com",
-        "sandbox_hint": "python -m sandbox",
+        "sandbox_hint": "python -m sandbox.enode",
     }

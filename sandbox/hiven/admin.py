@@ -12,12 +12,12 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.admin import is_loopback_client
 from sandbox.faults import FAULT_KINDS, Fault
 from sandbox.hiven import catalog
 from sandbox.hiven.api import _number, read_object
 from sandbox.hiven.state import HIVEN
 from sandbox.hiven.world import CHARGING_STATUSES, WorldError
+from sandbox.serving import is_loopback_client
 
 routes = web.RouteTableDef()
 PREFIX = "/_sandbox"

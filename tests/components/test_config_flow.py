@@ -430,7 +430,7 @@ async def test_same_account_through_another_url_aborts(
     result = await _enode_form(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {CONF_ENVIRONMENT: "custom", CONF_BASE_URL: "https://enode-api.sandbox.enode.io/"},
+        {CONF_ENVIRONMENT: "custom", CONF_BASE_URL: "https://enode-api.sandbox.io/"},
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -1082,13 +1082,13 @@ async def test_migration_of_two_entries_of_one_account(
 ) -> None:
     """Two old entries of one account: the second keeps its id, both load, the log says so."""
     first = _old_entry(hass, "sandbox", None)
-    second = _old_entry(hass, "custom", "https://enode-api.sandbox.enode.io")
+    second = _old_entry(hass, "custom", "https://enode-api.sandbox.io")
     assert await hass.config_entries.async_setup(first.entry_id)  # sets up both
     await hass.async_block_till_done()
 
     assert first.unique_id == enode_unique_id(CLIENT_ID, "ha-stored-user")
     assert second.unique_id == _old_enode_unique_id(
-        "custom", "https://enode-api.sandbox.enode.io", "ha-stored-user"
+        "custom", "https://enode-api.sandbox.io", "ha-stored-user"
     )
     assert second.minor_version == 1
     assert "Enode custom is the same Enode account as another entry" in caplog.text

@@ -60,7 +60,7 @@ async def test_application_credentials_describe_enode(hass: HomeAssistant) -> No
     placeholders = await async_get_description_placeholders(hass)
     assert placeholders == {
         "console_url": "https://developers.enode.com",
-        "sandbox_hint": "python -m sandbox",
+        "sandbox_hint": "python -m sandbox.enode",
     }
 
 

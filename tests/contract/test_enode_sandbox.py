@@ -48,7 +48,7 @@ from custom_components.connected_ev.api.models import (
     SmartChargingState,
     StatisticsResolution,
 )
-from sandbox.server import SandboxServer
+from sandbox.enode.server import SandboxServer
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

@@ -46,7 +46,7 @@ from custom_components.connected_ev.const import (
 )
 from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
 from custom_components.connected_ev.link_callback import LINK_CALLBACK_PATH
-from sandbox.server import SandboxServer
+from sandbox.enode.server import SandboxServer
 
 pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.timeout(90)]
 

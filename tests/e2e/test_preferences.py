@@ -21,7 +21,7 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.connected_ev.const import DOMAIN
-from sandbox.server import SandboxServer
+from sandbox.enode.server import SandboxServer
 
 pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.timeout(60)]
 

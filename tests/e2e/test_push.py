@@ -36,7 +36,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.connected_ev.const import DOMAIN
 from custom_components.connected_ev.options import DEFAULT_PUSH_INTERVAL
 from custom_components.connected_ev.push import PushHealth
-from sandbox.server import SandboxServer
+from sandbox.enode.server import SandboxServer
 
 pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.timeout(60)]
 

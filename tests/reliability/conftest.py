@@ -36,8 +36,8 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.connected_ev.api.enode import EnodeClient
 from custom_components.connected_ev.const import DOMAIN
-from sandbox.payloads import vehicle_json
-from sandbox.server import SandboxServer
+from sandbox.enode.payloads import vehicle_json
+from sandbox.enode.server import SandboxServer
 
 USER_ID = "reliability-user"
 CLIENT_TIMEOUT = 0.5

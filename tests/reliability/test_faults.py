@@ -48,8 +48,8 @@ from custom_components.connected_ev.const import (
 )
 from custom_components.connected_ev.coordinator import MAX_RETRY_AFTER
 from custom_components.connected_ev.push import MAX_DELIVERY_BYTES, PushHealth
-from sandbox.payloads import charger_json
-from sandbox.server import SandboxServer
+from sandbox.enode.payloads import charger_json
+from sandbox.enode.server import SandboxServer
 
 from .conftest import (
     ACTION_DELAY,
@@ -334,7 +334,7 @@ async def test_wrong_types_and_unknown_enums_show_unknown(
 ) -> None:
     """Wrong-typed fields and unknown enum values: those values are unknown, the rest shows."""
     entry, (vehicle_id,), (charger_id,) = await setup_entry(hass, server)
-    from sandbox import api_devices  # noqa: PLC0415 - patched where the handler looks it up
+    from sandbox.enode import api_devices  # noqa: PLC0415 - patched where the handler looks it up
 
     real_vehicle_json = api_devices.vehicle_json
 

@@ -59,11 +59,11 @@ from custom_components.connected_ev.services import (
     SET_PREFERENCES_SCHEMA,
     UPDATE_LOCATION_SCHEMA,
 )
-from sandbox.server import SandboxServer
+from sandbox.enode.server import SandboxServer
 
 from .conftest import enable_push, setup_entry, sign, vehicle_event
 
-FIXTURES = Path(__file__).parent.parent / "api" / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "api" / "enode" / "fixtures"
 EXAMPLES = 150
 
 JSON_SCALARS = (

@@ -33,8 +33,8 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.connected_ev.const import DOMAIN
 from custom_components.connected_ev.link_callback import LINK_CALLBACK_PATH
-from sandbox.payloads import vehicle_json
-from sandbox.server import SandboxServer
+from sandbox.enode.payloads import vehicle_json
+from sandbox.enode.server import SandboxServer
 from tests.e2e.test_link_flow import _come_back, _link_through_ui, _start_flow
 
 from .conftest import (

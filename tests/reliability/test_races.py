@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.connected_ev.const import DOMAIN
-from sandbox.server import SandboxServer
+from sandbox.enode.server import SandboxServer
 
 from .conftest import (
     admin,

@@ -60,8 +60,8 @@ _ENVIRONMENT_ENDPOINTS: Final = MappingProxyType(
             token_url="https://oauth.production.enode.io/oauth2/token",  # noqa: S106
         ),
         EnodeEnvironment.SANDBOX: EnodeEndpoints(
-            api_url="https://enode-api.sandbox.enode.io",
-            token_url="https://oauth.sandbox.enode.io/oauth2/token",  # noqa: S106
+            api_url="https://enode-api.sandbox.io",
+            token_url="https://oauth.sandbox.io/oauth2/token",  # noqa: S106
         ),
     }
 )
