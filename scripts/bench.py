@@ -29,6 +29,7 @@ from homeassistant.components.application_credentials import (  # noqa: E402
     ClientCredential,
     async_import_client_credential,
 )
+from homeassistant.config_entries import ConfigEntry  # noqa: E402
 from homeassistant.core import HomeAssistant  # noqa: E402
 from homeassistant.helpers import entity_registry as er  # noqa: E402
 from homeassistant.setup import async_setup_component  # noqa: E402
@@ -40,6 +41,7 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
 from custom_components.connected_ev.api.models import ActionState  # noqa: E402
 from custom_components.connected_ev.const import DOMAIN  # noqa: E402
 from custom_components.connected_ev.energy import EnergySchedule  # noqa: E402
+from custom_components.connected_ev.identifiers import entity_unique_id  # noqa: E402
 from sandbox.enode.server import SandboxServer  # noqa: E402
 
 SIZES = (1, 10, 100)
@@ -232,8 +234,9 @@ async def _switch_times(
     return times
 
 
-def _entity(hass: HomeAssistant, domain: str, device_id: str, key: str) -> str:
-    entity_id = er.async_get(hass).async_get_entity_id(domain, DOMAIN, f"{device_id}_{key}")
+def _entity(hass: HomeAssistant, entry: ConfigEntry, domain: str, device_id: str, key: str) -> str:
+    unique_id = entity_unique_id(entry, device_id, key)
+    entity_id = er.async_get(hass).async_get_entity_id(domain, DOMAIN, unique_id)
     if entity_id is None:
         raise RuntimeError(f"no {domain} {key}")
     return entity_id
@@ -278,12 +281,12 @@ async def main() -> None:
                 await _enable_push(hass, entries[size])
 
             vehicle_id, charger_id = devices[1]
-            battery = _entity(hass, "sensor", vehicle_id, "battery_level")
+            battery = _entity(hass, entries[1], "sensor", vehicle_id, "battery_level")
             latencies = await _push_latency(hass, server, battery, vehicle_id)
 
             await _admin(server, "POST", f"/vehicles/{vehicle_id}/plug", chargerId=charger_id)
             await entries[1].runtime_data.coordinator.async_refresh()
-            switch = _entity(hass, "switch", vehicle_id, "charging")
+            switch = _entity(hass, entries[1], "switch", vehicle_id, "charging")
             push_switch = await _switch_times(
                 hass, entries[1], switch, vehicle_id, SWITCH_TRIALS_PUSH
             )
@@ -291,7 +294,7 @@ async def main() -> None:
             vehicle_id, charger_id = poll_devices
             await _admin(server, "POST", f"/vehicles/{vehicle_id}/plug", chargerId=charger_id)
             await poll_entry.runtime_data.coordinator.async_refresh()
-            switch = _entity(hass, "switch", vehicle_id, "charging")
+            switch = _entity(hass, poll_entry, "switch", vehicle_id, "charging")
             poll_switch = await _switch_times(
                 hass, poll_entry, switch, vehicle_id, SWITCH_TRIALS_POLL
             )

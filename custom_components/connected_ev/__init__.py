@@ -5,17 +5,25 @@ from __future__ import annotations
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator, ConnectedEVRuntimeData
+from .identifiers import provider_device_id
+from .migration import async_migrate_identifiers
 from .options import PollingPolicy
 from .preferences import PreferencesManager, async_remove_store
-from .providers import async_migrate_unique_id, create_provider, uses_application_credentials
-from .push import PushManager, async_remove_push
+from .providers import (
+    CredentialUnavailableError,
+    async_get_credential,
+    async_migrate_unique_id,
+    create_provider,
+    get_description,
+)
+from .push import PushManager
+from .push_subscription import async_remove_push
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -40,8 +48,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry) -> bool:
-    """Move entries to the current version (Enode: the unique id names the client)."""
-    return await async_migrate_unique_id(hass, entry)
+    """Move entries to the current version: client-based unique ids, then entry-scoped ids."""
+    return await async_migrate_unique_id(hass, entry) and await async_migrate_identifiers(
+        hass, entry
+    )
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry) -> bool:
@@ -50,25 +60,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry) 
     The first refresh doubles as the connection test: rejected credentials start reauth
     (ConfigEntryAuthFailed), an unreachable or rate-limiting provider retries later.
     """
-    client_id: str | None = None
-    client_secret: str | None = None
-    if uses_application_credentials(entry.data):
-        try:
-            implementation = await config_entry_oauth2_flow.async_get_config_entry_implementation(
-                hass, entry
-            )
-        except config_entry_oauth2_flow.ImplementationUnavailableError as err:
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN, translation_key="credentials_unavailable"
-            ) from err
-        if not isinstance(implementation, config_entry_oauth2_flow.LocalOAuth2Implementation):
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN, translation_key="credentials_unavailable"
-            )
-        client_id, client_secret = implementation.client_id, implementation.client_secret
-
-    provider = create_provider(hass, entry.data, client_id, client_secret)
-    policy = PollingPolicy.from_options(entry.options)
+    try:
+        credential = await async_get_credential(hass, entry)
+    except CredentialUnavailableError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="credentials_unavailable"
+        ) from err
+    provider = create_provider(hass, entry.data, credential)
+    policy = PollingPolicy.from_options(entry.options, get_description(entry.data).polling)
     coordinator = ConnectedEVCoordinator(
         hass,
         entry,
@@ -110,7 +109,5 @@ async def async_remove_config_entry_device(
 ) -> bool:
     """Let the user remove a device only once the provider no longer lists it."""
     data = entry.runtime_data.coordinator.data
-    return not any(
-        domain == DOMAIN and (identifier in data.vehicles or identifier in data.chargers)
-        for domain, identifier in device.identifiers
-    )
+    device_id = provider_device_id(entry, device)
+    return device_id not in data.vehicles and device_id not in data.chargers

@@ -15,7 +15,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.models import Charger, Vehicle
 from .api.provider import ProviderFeature
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator
-from .entity import ConnectedEVEntity, async_add_device_entities, provider_errors_translated
+from .entity import ConnectedEVEntity, async_add_device_entities
+from .helpers import provider_errors_translated
 
 PARALLEL_UPDATES = 1
 

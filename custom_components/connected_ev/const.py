@@ -1,10 +1,14 @@
 """Constants shared across the Connected EV integration."""
 
+import logging
 from datetime import timedelta
 from enum import StrEnum
 from typing import Final
 
 DOMAIN: Final = "connected_ev"
+
+LOGGER: Final = logging.getLogger(__package__)
+"""The one logger of the Home Assistant side (``api`` keeps its own module loggers)."""
 
 # Config entry data keys. Client id and secret live in application credentials.
 CONF_PROVIDER: Final = "provider"
@@ -12,22 +16,11 @@ CONF_ENVIRONMENT: Final = "environment"
 CONF_BASE_URL: Final = "base_url"
 CONF_USER_ID: Final = "user_id"
 CONF_AUTH_IMPLEMENTATION: Final = "auth_implementation"
-# Hiven: the user's own API key (there is no OAuth client) and the link page's choices.
+# Providers without an OAuth client: the user's own API key; a link page's choices.
 CONF_API_KEY: Final = "api_key"
 CONF_MANUFACTURER: Final = "manufacturer"
 CONF_COUNTRY: Final = "country"
 CONF_MODE: Final = "mode"
-
-
-class ProviderName(StrEnum):
-    """Providers a config entry can be for."""
-
-    ENODE = "enode"
-    HIVEN = "hiven"
-
-
-PROVIDER_BRANDS: Final = {ProviderName.ENODE: "Enode", ProviderName.HIVEN: "Hiven"}
-"""The providers' names as their users know them (the account device's manufacturer)."""
 
 
 class Environment(StrEnum):
@@ -38,8 +31,7 @@ class Environment(StrEnum):
     CUSTOM = "custom"
 
 
-# Enode refreshes its own data about every 2 minutes while charging and about every
-# 7 minutes otherwise: polling faster only spends the API budget on unchanged data.
+# The default polling intervals: each provider's registry entry names its own (and why).
 DEFAULT_CHARGING_INTERVAL: Final = timedelta(minutes=2)
 DEFAULT_IDLE_INTERVAL: Final = timedelta(minutes=7)
 
@@ -54,7 +46,7 @@ ACTION_TIMEOUT: Final = timedelta(minutes=10)
 # A refresh hint can wake a car (12 V drain, vendor quotas): at most one per device per window.
 REFRESH_HINT_MIN_INTERVAL: Final = timedelta(minutes=15)
 
-# After a refresh hint, one poll reads what the provider fetched. Enode fetches at once on a
+# After a refresh hint, one poll reads what the provider fetched. Providers fetch at once on a
 # hint, but the vendor's cloud often has to wake the car first, which takes from seconds to
 # about a minute; 90 s shows the result of most hints without a second poll.
 REFRESH_HINT_FOLLOW_UP: Final = timedelta(seconds=90)

@@ -17,9 +17,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from .api.models import Charger, Vehicle
-from .const import CONF_API_KEY, CONF_AUTH_IMPLEMENTATION, CONF_USER_ID, DOMAIN
+from .const import CONF_API_KEY, CONF_AUTH_IMPLEMENTATION, CONF_USER_ID
 from .coordinator import ConnectedEVConfigEntry
+from .identifiers import provider_device_id
 from .preferences import format_time
+from .providers import get_description
 
 TO_REDACT = {
     CONF_API_KEY,
@@ -99,7 +101,7 @@ async def async_get_config_entry_diagnostics(
             "chargers": {cid: _device(entry, charger) for cid, charger in data.chargers.items()},
             "locations": {lid: as_json(location) for lid, location in data.locations.items()},
         },
-        TO_REDACT,
+        TO_REDACT | get_description(entry.data).redact,
     )
 
 
@@ -108,16 +110,11 @@ async def async_get_device_diagnostics(
 ) -> dict[str, Any]:
     """Return the entry and the one device the download was asked for, redacted."""
     data = entry.runtime_data.coordinator.data
-    found: Vehicle | Charger | None = next(
-        (
-            known
-            for domain, identifier in device.identifiers
-            if domain == DOMAIN
-            and (known := data.vehicles.get(identifier) or data.chargers.get(identifier))
-        ),
-        None,
+    device_id = provider_device_id(entry, device)
+    found: Vehicle | Charger | None = (
+        None if device_id is None else data.vehicles.get(device_id) or data.chargers.get(device_id)
     )
     return async_redact_data(
         {**_entry(entry), "device": _device(entry, found) if found is not None else None},
-        TO_REDACT,
+        TO_REDACT | get_description(entry.data).redact,
     )

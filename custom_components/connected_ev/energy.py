@@ -6,19 +6,30 @@ one more read once ``ENERGY_SETTLE_DELAY`` has passed after it stopped charging 
 provider's statistics lag behind the charge state). An idle device costs nothing; a failed
 read is retried no sooner than ``ENERGY_READ_INTERVAL`` later.
 
-Pure bookkeeping, given the time: the coordinator observes charge states (polled or pushed),
-asks which devices are due, and reads them.
+``EnergySchedule`` is pure bookkeeping, given the time; ``EnergyReader`` feeds it the charge
+states the coordinator sees (polled or pushed), reads the devices that are due, also between
+polls on its own timer, since push stretches polling to an hour while a charging device's
+energy grows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
+from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.util import dt as dt_util
+
+from .api.errors import ProviderError, RateLimitedError
 from .api.models import Capability, Charger, Vehicle
-from .api.provider import Provider, ProviderFeature
+from .api.provider import Provider, ProviderFeature, as_statistics
+from .const import LOGGER
+
+if TYPE_CHECKING:
+    from .coordinator import ConnectedEVCoordinator
 
 ENERGY_READ_INTERVAL: Final = timedelta(minutes=15)
 ENERGY_SETTLE_DELAY: Final = timedelta(minutes=15)
@@ -104,3 +115,90 @@ class EnergySchedule:
         if device.attempted_at is None:
             return device.not_before
         return max(device.not_before, device.attempted_at + self.read_interval)
+
+
+class EnergyReader:
+    """Reads the coordinator's devices' lifetime energy when the schedule says it is due."""
+
+    def __init__(self, coordinator: ConnectedEVCoordinator) -> None:
+        self._coordinator = coordinator
+        self._schedule = EnergySchedule()
+        self._timer: CALLBACK_TYPE | None = None
+
+    def observe(self, devices: list[Vehicle | Charger]) -> None:
+        """Tell the energy schedule which devices with lifetime energy charge now."""
+        self._schedule.observe(
+            {
+                device.id: bool(device.charge_state.is_charging)
+                for device in devices
+                if has_lifetime_energy(self._coordinator.provider, device)
+            },
+            dt_util.utcnow(),
+        )
+
+    async def async_read(self, devices: list[Vehicle | Charger]) -> dict[str, float]:
+        """Read the lifetime energy of the devices that are due; return what was read.
+
+        Never raises: a failed read keeps the last value and is retried when next due (a
+        rate limit ends this round). Logs name the device kind only, never its id.
+        """
+        now = dt_util.utcnow()
+        due = self._schedule.start_reads(now)
+        read: dict[str, float] = {}
+        for device in devices:
+            if device.id not in due:
+                continue
+            try:
+                read[device.id] = await as_statistics(
+                    self._coordinator.provider
+                ).async_get_lifetime_energy(device.kind, device.id)
+            except ProviderError as err:
+                LOGGER.debug(
+                    "Could not read a %s's lifetime energy: %s",
+                    device.kind.value,
+                    type(err).__name__,
+                )
+                if isinstance(err, RateLimitedError):
+                    break
+            else:
+                self._schedule.read_succeeded(device.id, now)
+        return read
+
+    @callback
+    def schedule(self) -> None:
+        """Read lifetime energy when it falls due, also between polls (never in manual mode)."""
+        self.cancel()
+        if self._coordinator.manual_only or (when := self._schedule.next_due()) is None:
+            return
+        if when <= dt_util.utcnow():  # a pushed start of charging: read now
+            self._read_due(when)
+            return
+        self._timer = async_track_point_in_utc_time(self._coordinator.hass, self._read_due, when)
+
+    def cancel(self) -> None:
+        """Stop the timer (at shutdown, and before setting another)."""
+        if self._timer is not None:
+            self._timer()
+            self._timer = None
+
+    @callback
+    def _read_due(self, _now: datetime) -> None:
+        self._timer = None
+        coordinator = self._coordinator
+        coordinator.config_entry.async_create_background_task(
+            coordinator.hass, self._async_refresh(), name=f"{coordinator.name} energy"
+        )
+
+    async def _async_refresh(self) -> None:
+        """Read the due devices' lifetime energy without a poll (one request per device)."""
+        coordinator = self._coordinator
+        data = coordinator.data
+        read = await self.async_read([*data.vehicles.values(), *data.chargers.values()])
+        data = coordinator.data  # a poll or a push may have replaced it meanwhile
+        known = data.vehicles.keys() | data.chargers.keys()
+        energy = data.lifetime_energy | {key: value for key, value in read.items() if key in known}
+        if energy != data.lifetime_energy:
+            # Not async_set_updated_data: that would postpone the next poll.
+            coordinator.data = replace(data, lifetime_energy=energy)
+            coordinator.async_update_listeners()
+        self.schedule()

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Iterable
 from itertools import chain
-from typing import TYPE_CHECKING, Any, Concatenate, cast, override
+from typing import TYPE_CHECKING, cast, override
 
 from homeassistant.core import callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api.errors import (
-    AuthenticationError,
-    NotCapableError,
-    ProviderError,
-    ProviderUnavailableError,
-    RateLimitedError,
-)
 from .api.models import Capability, Charger, DeviceKind, PreferenceField, Vehicle
-from .const import DOMAIN
-from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator, device_name
+from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator
+from .devices import device_name
+from .identifiers import device_identifier, entity_unique_id
 
 if TYPE_CHECKING:
     from .preferences import PreferencesManager
@@ -34,14 +27,14 @@ def reports_charge_state(device: Vehicle | Charger) -> bool:
     return device.can(Capability.CHARGE_STATE)
 
 
-def device_info(device: Vehicle | Charger) -> DeviceInfo:
+def device_info(entry: ConnectedEVConfigEntry, device: Vehicle | Charger) -> DeviceInfo:
     """Describe a device for the device registry (the VIN is its serial number there)."""
     info = device.information
     model = info.model
     if model and info.year:
         model = f"{model} ({info.year})"
     return DeviceInfo(
-        identifiers={(DOMAIN, device.id)},
+        identifiers={device_identifier(entry, device.id)},
         manufacturer=info.brand or device.vendor.title(),
         model=model,
         name=device_name(device),
@@ -65,8 +58,9 @@ class ConnectedEVEntity[DeviceT: Vehicle | Charger](CoordinatorEntity[ConnectedE
         self.device = device
         self.device_id = device.id
         self.kind = device.kind
-        self._attr_unique_id = f"{device.id}_{description.key}"
-        self._attr_device_info = device_info(device)
+        entry = coordinator.config_entry
+        self._attr_unique_id = entity_unique_id(entry, device.id, description.key)
+        self._attr_device_info = device_info(entry, device)
 
     def _find(self) -> DeviceT | None:
         data = self.coordinator.data
@@ -106,7 +100,8 @@ def async_add_device_entities(
         for device_id in known.keys() - data.vehicles.keys() - data.chargers.keys():
             # Missing from one refresh, a device keeps its entities (unavailable) until the
             # coordinator removes it; removed, its entities come back if it is linked again.
-            if devices.async_get_device(identifiers={(DOMAIN, device_id)}) is None:
+            identifier = device_identifier(entry, device_id)
+            if devices.async_get_device_by_identifier(identifier, entry.entry_id) is None:
                 del known[device_id]
         new: list[Entity] = []
         for device_id, entities in chain(
@@ -139,43 +134,3 @@ def async_add_preference_entities(
         lambda _, vehicle: [create(manager, vehicle)] if manager.supports(vehicle, field) else [],
         lambda _, charger: [],
     )
-
-
-def translate_provider_error(
-    entry: ConnectedEVConfigEntry, err: ProviderError
-) -> HomeAssistantError:
-    """Return the translated error for a provider error (starting reauth if rejected)."""
-    if isinstance(err, AuthenticationError):
-        entry.async_start_reauth(entry.runtime_data.coordinator.hass)
-        return HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="authentication_failed"
-        )
-    if isinstance(err, NotCapableError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="not_capable",
-            translation_placeholders={"detail": err.detail or str(err)},
-        )
-    if isinstance(err, RateLimitedError):
-        return HomeAssistantError(translation_domain=DOMAIN, translation_key="rate_limited")
-    if isinstance(err, ProviderUnavailableError):
-        return HomeAssistantError(translation_domain=DOMAIN, translation_key="provider_unavailable")
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="unexpected_error",
-        translation_placeholders={"error": err.detail or str(err)},
-    )
-
-
-def provider_errors_translated[EntityT: ConnectedEVEntity[Any], **P](
-    func: Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]],
-) -> Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]]:
-    """Turn provider errors of an entity action into translated Home Assistant errors."""
-
-    async def handler(self: EntityT, /, *args: P.args, **kwargs: P.kwargs) -> None:
-        try:
-            await func(self, *args, **kwargs)
-        except ProviderError as err:
-            raise translate_provider_error(self.coordinator.config_entry, err) from err
-
-    return handler

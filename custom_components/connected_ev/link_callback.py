@@ -3,54 +3,62 @@
 There are two ways back; both resume the flow's link step with ``{"state": <claims>, ...}``:
 
 * Home Assistant's own URL and ``LinkCallbackView`` (used when there is a URL and the
-  ``my`` integration is not loaded): the state is signed with a secret made once per run,
-  and Enode's ``error``/``error_message`` on a cancel are passed on.
+  ``my`` integration is not loaded): the state is a JWT signed with the integration's own
+  key, and a cancel's ``error``/``error_message`` are passed on.
 * my.home-assistant.io, which only forwards to HA's own OAuth callback
-  (``/auth/external/callback``). That view wants a state signed with HA's OAuth secret and a
-  ``code`` or an ``error``; Enode sends neither on success, so the redirect carries
-  ``code=linked`` itself. HA's view reads ``code`` first, so a cancel arrives as ``linked``
-  too: the flow finds out what happened by listing the account's devices.
+  (``/auth/external/callback``). That view wants a state Home Assistant signed and a
+  ``code`` or an ``error``; a link-session page sends neither on success, so the redirect
+  carries ``code=linked`` itself. HA's view reads ``code`` first, so a cancel arrives as
+  ``linked`` too: the flow finds out what happened by listing the account's devices.
+  Home Assistant signs the state through its public authorize-URL builder
+  (``LocalOAuth2Implementation.async_generate_authorize_url``), whose only free claim is
+  the redirect URI: it carries our own token after a ``#`` (nonce, expiry and an
+  HMAC-SHA256 over them and the flow id, with the integration's key).
 
-Code-based providers (Hiven through Smartcar) need a redirect URI without a query, because
-the same URI must be sent again with the code; their page echoes the ``state`` we append to
-the authorization URL and adds its own ``code`` (``async_code_link_redirect``). Both ways
-back pass that code on: HA's view natively, ours together with ``virtual_key_url``.
+Code-based providers need a redirect URI without a query, because the same URI must be
+sent again with the code; their page echoes the ``state`` we append to the authorization
+URL and adds its own ``code`` (``async_code_link_redirect``). Both ways back pass that code
+on: HA's view natively, ours together with ``virtual_key_url``.
 
-Either way the flow accepts a state only if it carries the nonce of its current link
-session, and uses it up: a used, superseded, foreign or forged state never advances a flow.
+The integration's key is made once and kept in its ``Store``. Either way the flow accepts a
+state only if it carries the nonce of its current link session, and uses it up: a used,
+superseded, expired, foreign or forged state never advances a flow.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
-import logging
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Final
+from typing import Any, Final, override
 
 import jwt
 from aiohttp import web
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import UnknownFlow
-from homeassistant.helpers import config_entry_oauth2_flow
-from homeassistant.helpers.config_entry_oauth2_flow import MY_AUTH_CALLBACK_PATH
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    MY_AUTH_CALLBACK_PATH,
+    LocalOAuth2Implementation,
+)
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers.singleton import singleton
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 from yarl import URL
 
-from .const import DOMAIN
-
-_LOGGER = logging.getLogger(__name__)
+from .const import DOMAIN, LOGGER
 
 LINK_CALLBACK_PATH: Final = f"/api/{DOMAIN}/link/callback"
 # The ``code`` HA's OAuth callback needs; it proves nothing, the flow checks the devices.
 LINKED_CODE: Final = "linked"
 STATE_LIFETIME: Final = timedelta(minutes=30)
 # What a code-based authorization page adds to the redirect, passed on to the flow: the code
-# and, for Tesla through Smartcar, the page where the user adds the virtual key next.
+# and, where the brand needs one, the page where the user adds a virtual key next.
 PASSED_PARAMS: Final = ("code", "virtual_key_url")
 _ALGORITHM: Final = "HS256"
 
@@ -61,16 +69,21 @@ _CLOSE_PAGE: Final = (
 _REJECTED_TEXT: Final = "Invalid or expired link state."
 
 
+_STORAGE_KEY: Final = f"{DOMAIN}.link_key"
+_STORAGE_VERSION: Final = 1
+
+
 class LinkStates:
-    """The pending nonce of each flow's link session, and the signature of our own states.
+    """The pending nonce of each flow's link session, and the states signed with our key.
 
     Each flow has at most one pending nonce, the one of its current link session: it is
     forgotten when a state carrying it is redeemed, replaced by the next session, or revoked
     when the flow ends.
     """
 
-    def __init__(self) -> None:
-        self._secret = secrets.token_hex(32)
+    def __init__(self, secret: str) -> None:
+        """Sign and check states with ``secret``, the integration's own key."""
+        self._secret = secret
         self._pending: dict[str, str] = {}
 
     def issue(self, flow_id: str) -> str:
@@ -84,6 +97,15 @@ class LinkStates:
         now = dt_util.utcnow()
         claims = {"flow_id": flow_id, "nonce": nonce, "iat": now, "exp": now + STATE_LIFETIME}
         return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
+
+    def carried_token(self, flow_id: str, nonce: str) -> str:
+        """Return the short token the my.home-assistant.io state carries for this session.
+
+        ``<nonce>.<expiry>.<HMAC-SHA256 of flow id, nonce and expiry>``: short, because the
+        whole redirect URI must stay within what link pages accept.
+        """
+        expiry = str(int((dt_util.utcnow() + STATE_LIFETIME).timestamp()))
+        return f"{nonce}.{expiry}.{self._mac(flow_id, nonce, expiry)}"
 
     def pending_claims(self, state: str) -> dict[str, Any] | None:
         """Return the claims of a valid, unexpired state of a pending session; else None."""
@@ -99,7 +121,13 @@ class LinkStates:
         return claims if self._matches(claims["flow_id"], claims) else None
 
     def redeem(self, flow_id: str, state: object) -> bool:
-        """Use up the pending nonce of ``flow_id`` if ``state`` (decoded claims) carries it."""
+        """Use up the pending nonce of ``flow_id`` if ``state`` (decoded claims) carries it.
+
+        The claims come from our view (the nonce itself) or from Home Assistant's OAuth
+        callback (our token in the redirect URI, checked here).
+        """
+        if isinstance(state, Mapping) and "nonce" not in state:
+            state = {"flow_id": state.get("flow_id"), "nonce": self._carried_nonce(state)}
         if not self._matches(flow_id, state):
             return False
         del self._pending[flow_id]
@@ -108,6 +136,25 @@ class LinkStates:
     def revoke(self, flow_id: str) -> None:
         """Forget the pending nonce of ``flow_id`` (the flow ended)."""
         self._pending.pop(flow_id, None)
+
+    def _carried_nonce(self, state: Mapping[str, Any]) -> str | None:
+        """Return the nonce of the unexpired token our key signed for the state's flow."""
+        flow_id, redirect_uri = state.get("flow_id"), state.get("redirect_uri")
+        if not isinstance(flow_id, str) or not isinstance(redirect_uri, str):
+            return None
+        nonce, _, rest = redirect_uri.partition("#")[2].partition(".")
+        expiry, _, mac = rest.partition(".")
+        if not expiry.isdigit() or int(expiry) <= dt_util.utcnow().timestamp():
+            return None
+        if not hmac.compare_digest(mac, self._mac(flow_id, nonce, expiry)):
+            return None
+        return nonce
+
+    def _mac(self, flow_id: str, nonce: str, expiry: str) -> str:
+        digest = hmac.new(
+            self._secret.encode(), f"{flow_id}.{nonce}.{expiry}".encode(), hashlib.sha256
+        ).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
     def _matches(self, flow_id: str, state: object) -> bool:
         """Whether ``state`` names ``flow_id`` and carries its pending nonce."""
@@ -121,46 +168,50 @@ class LinkStates:
 
 
 DATA_LINK_STATES: Final[HassKey[LinkStates]] = HassKey(f"{DOMAIN}_link_states")
+_DATA_LOADED: Final[HassKey[LinkStates]] = HassKey(f"{DOMAIN}_link_states_loaded")
 
 
-@callback
-def async_register_link_callback(hass: HomeAssistant) -> LinkStates:
-    """Register our callback view once per run; return the pending link sessions."""
-    if (states := hass.data.get(DATA_LINK_STATES)) is None:
-        states = hass.data[DATA_LINK_STATES] = LinkStates()
-        hass.http.register_view(LinkCallbackView(states))
+@singleton(_DATA_LOADED, async_=True)
+async def async_get_link_states(hass: HomeAssistant) -> LinkStates:
+    """Load (once per run) the key, register our callback view; return the link sessions.
+
+    The key is made on first use and kept in the integration's ``Store``.
+    """
+    store: Store[dict[str, str]] = Store(hass, _STORAGE_VERSION, _STORAGE_KEY, private=True)
+    if not (stored := await store.async_load()) or not stored.get("key"):
+        stored = {"key": secrets.token_hex(32)}
+        await store.async_save(stored)
+    states = hass.data[DATA_LINK_STATES] = LinkStates(stored["key"])
+    hass.http.register_view(LinkCallbackView(states))
     return states
 
 
-@callback
-def async_link_redirect_uri(hass: HomeAssistant, flow_id: str) -> str:
+async def async_link_redirect_uri(hass: HomeAssistant, flow_id: str) -> str:
     """Start a link session of ``flow_id``; return where the link page sends the browser.
 
     Our own URL and view when Home Assistant has a URL and ``my`` is not loaded; otherwise
     my.home-assistant.io, which finds this instance from the browser's own settings.
     """
-    base, state, own = _async_start(hass, flow_id)
+    base, state, own = await _async_start(hass, flow_id)
     if own:
         return str(URL(base).with_query(state=state))
     return str(URL(base).with_query(state=state, code=LINKED_CODE))
 
 
-@callback
-def async_code_link_redirect(hass: HomeAssistant, flow_id: str) -> tuple[str, str]:
+async def async_code_link_redirect(hass: HomeAssistant, flow_id: str) -> tuple[str, str]:
     """Start a code-link session of ``flow_id``: the redirect URI and the state apart.
 
-    For providers whose authorization page sends its own ``code`` and echoes ``state``
-    (Smartcar through Hiven): the redirect URI must stay the same for the code exchange, so
-    it carries no query. Either way back resumes the flow with ``code`` (see above).
+    For providers whose authorization page sends its own ``code`` and echoes ``state``:
+    the redirect URI must stay the same for the code exchange, so it carries no query.
+    Either way back resumes the flow with ``code`` (see above).
     """
-    base, state, _own = _async_start(hass, flow_id)
+    base, state, _own = await _async_start(hass, flow_id)
     return base, state
 
 
-@callback
-def _async_start(hass: HomeAssistant, flow_id: str) -> tuple[str, str, bool]:
+async def _async_start(hass: HomeAssistant, flow_id: str) -> tuple[str, str, bool]:
     """Issue a nonce; return the way back, its state and whether it is our own view."""
-    states = async_register_link_callback(hass)
+    states = await async_get_link_states(hass)
     nonce = states.issue(flow_id)
     if "my" not in hass.config.components:
         try:
@@ -169,24 +220,28 @@ def _async_start(hass: HomeAssistant, flow_id: str) -> tuple[str, str, bool]:
             pass
         else:
             return base_url + LINK_CALLBACK_PATH, states.sign(flow_id, nonce), True
-    return MY_AUTH_CALLBACK_PATH, _ha_oauth_state(hass, flow_id, nonce), False
+    carrier = _StateCarrier(hass, f"{MY_AUTH_CALLBACK_PATH}#{states.carried_token(flow_id, nonce)}")
+    authorize_url = URL(await carrier.async_generate_authorize_url(flow_id))
+    return MY_AUTH_CALLBACK_PATH, authorize_url.query["state"], False
 
 
-def _ha_oauth_state(hass: HomeAssistant, flow_id: str, nonce: str) -> str:
-    """Return a state HA's own OAuth callback view accepts and resumes ``flow_id`` with.
+class _StateCarrier(LocalOAuth2Implementation):
+    """Home Assistant's public authorize-URL builder, used only for the state it signs.
 
-    That view decodes with a secret kept in ``hass.data`` and made by ``_encode_jwt``, a
-    private helper of HA's OAuth2 flow handler: HA has no public way to sign such a state.
-    Its use is kept to this one function, so a change in HA breaks here and in its tests.
+    HA's OAuth callback view accepts only states Home Assistant signed; this builder is the
+    public way to have one made. Its redirect-URI claim carries our own token.
     """
-    now = dt_util.utcnow()
-    claims = {
-        "flow_id": flow_id,
-        "redirect_uri": MY_AUTH_CALLBACK_PATH,
-        "nonce": nonce,
-        "exp": now + STATE_LIFETIME,
-    }
-    return config_entry_oauth2_flow._encode_jwt(hass, claims)
+
+    def __init__(self, hass: HomeAssistant, carried_redirect_uri: str) -> None:
+        """Sign ``carried_redirect_uri`` into the state; no OAuth client is involved."""
+        super().__init__(hass, DOMAIN, "", "", MY_AUTH_CALLBACK_PATH, MY_AUTH_CALLBACK_PATH)
+        self._carried_redirect_uri = carried_redirect_uri
+
+    @property
+    @override
+    def redirect_uri(self) -> str:
+        """Return the redirect URI with our token, signed into the state's claims."""
+        return self._carried_redirect_uri
 
 
 class LinkCallbackView(HomeAssistantView):
@@ -222,7 +277,7 @@ class LinkCallbackView(HomeAssistantView):
             )
         except UnknownFlow:
             return _rejected()
-        _LOGGER.debug("Resumed a link flow")
+        LOGGER.debug("Resumed a link flow")
         return web.Response(content_type="text/html", text=_CLOSE_PAGE)
 
 

@@ -25,9 +25,11 @@ from .api.models import (
     SocUnit,
     Vehicle,
 )
+from .api.provider import as_preferences
 from .const import MAX_CHARGING_CURRENT, MIN_CHARGING_CURRENT
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator
-from .entity import ConnectedEVEntity, async_add_device_entities, provider_errors_translated
+from .entity import ConnectedEVEntity, async_add_device_entities
+from .helpers import provider_errors_translated
 from .preferences import PreferencesManager
 
 PARALLEL_UPDATES = 1
@@ -96,7 +98,7 @@ def _vehicle_numbers(
         yield ConnectedEVSocNumber(manager, vehicle, TARGET_SOC)
     if (
         manager.supports(vehicle, PreferenceField.MINIMAL_SOC)
-        and SocUnit.PERCENT in manager.provider.supported_minimal_soc_units
+        and SocUnit.PERCENT in as_preferences(manager.provider).supported_minimal_soc_units
     ):
         yield ConnectedEVSocNumber(manager, vehicle, MINIMAL_SOC)
 

@@ -27,8 +27,8 @@ DATA_PUSH: Final = "push_registration"
 DEFAULT_PUSH_INTERVAL: Final = timedelta(minutes=60)
 
 # Bounds in minutes. Below 1 minute only spends API quota on data the provider has not
-# refreshed (Enode: about every 2 minutes while charging); above a day a missed event stays
-# wrong for too long.
+# refreshed (providers refresh every few minutes while charging); above a day a missed event
+# stays wrong for too long.
 INTERVAL_BOUNDS: Final = {
     CONF_CHARGING_INTERVAL: (1, 60),
     CONF_IDLE_INTERVAL: (2, 240),
@@ -47,9 +47,11 @@ class PollingPolicy:
     push: bool = False
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> PollingPolicy:
-        """Read the options; missing keys (entries from before the options) get defaults."""
-        default = cls()
+    def from_options(
+        cls, options: Mapping[str, Any], default: PollingPolicy | None = None
+    ) -> PollingPolicy:
+        """Read the options; missing keys get the provider's defaults (``default``)."""
+        default = default or cls()
         return cls(
             charging_interval=_minutes(options, CONF_CHARGING_INTERVAL, default.charging_interval),
             idle_interval=_minutes(options, CONF_IDLE_INTERVAL, default.idle_interval),

@@ -29,7 +29,8 @@ from .options import (
     INTERVAL_BOUNDS,
     PollingPolicy,
 )
-from .push import PushRegistration, PushSetupError
+from .providers import get_description
+from .push_subscription import PushRegistration, PushSetupError
 
 
 def _schema() -> vol.Schema:
@@ -89,7 +90,9 @@ class ConnectedEVOptionsFlow(OptionsFlowWithReload):
                 if enabled:
                     return await self.async_step_push_enabled()
                 return self.async_create_entry(data=user_input)
-        policy = PollingPolicy.from_options(self.config_entry.options)
+        policy = PollingPolicy.from_options(
+            self.config_entry.options, get_description(self.config_entry.data).polling
+        )
         current = {
             CONF_PUSH: policy.push,
             CONF_MANUAL_ONLY: policy.manual_only,

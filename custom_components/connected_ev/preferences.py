@@ -2,14 +2,13 @@
 
 Actions and entities change preferences only through ``PreferencesManager``, so both check
 input the same way before anything is sent. A provider that honours one daily deadline but
-not a weekly schedule (``PreferenceField.WEEKDAY_READY_TIMES`` not native, as on Enode) gets
+not a weekly schedule (``PreferenceField.WEEKDAY_READY_TIMES`` not native) gets
 the schedule from here: it is stored per entry and vehicle, and each day's deadline is sent
 at local midnight of the vehicle's charging location, on set, and on startup.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, tzinfo
 from functools import partial
@@ -31,11 +30,15 @@ from .api.models import (
     Vehicle,
     Weekday,
 )
-from .api.provider import Provider, ProviderFeature
-from .const import DOMAIN
+from .api.provider import (
+    Provider,
+    ProviderFeature,
+    SmartChargingPreferences,
+    as_preferences,
+    as_status_reader,
+)
+from .const import DOMAIN, LOGGER
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator
-
-LOGGER = logging.getLogger(__package__)
 
 STORAGE_VERSION: Final = 1
 RETRY_DELAY: Final = timedelta(minutes=15)
@@ -114,9 +117,17 @@ class PreferencesManager:
     # --- what is supported -------------------------------------------------------------
 
     @property
+    def native_fields(self) -> frozenset[PreferenceField]:
+        """Fields the provider honours itself (none without the preferences part)."""
+        provider = self.provider
+        if isinstance(provider, SmartChargingPreferences):
+            return provider.supported_preference_fields
+        return frozenset()
+
+    @property
     def schedules_weekdays(self) -> bool:
         """Whether weekday ready times are kept here (the provider has one deadline only)."""
-        native = self.provider.supported_preference_fields
+        native = self.native_fields
         return PreferenceField.WEEKDAY_READY_TIMES not in native and (
             PreferenceField.READY_TIME in native
         )
@@ -124,7 +135,7 @@ class PreferencesManager:
     @property
     def supported_fields(self) -> frozenset[PreferenceField]:
         """Fields the actions and entities can change: native ones plus the schedule."""
-        fields = self.provider.supported_preference_fields
+        fields = self.native_fields
         if self.schedules_weekdays:
             fields |= {PreferenceField.WEEKDAY_READY_TIMES}
         return fields
@@ -166,7 +177,7 @@ class PreferencesManager:
 
     async def async_get(self, vehicle: Vehicle) -> ChargingPreferences:
         """Read the preferences from the provider (one request) and show them."""
-        preferences = await self.provider.async_get_charging_preferences(vehicle.id)
+        preferences = await as_preferences(self.provider).async_get_charging_preferences(vehicle.id)
         self.coordinator.async_apply_preferences(vehicle.id, preferences)
         return self._with_schedule(vehicle.id, preferences)
 
@@ -186,10 +197,13 @@ class PreferencesManager:
             if location_id not in locations:
                 raise _invalid("location_not_found", location_id=location_id)
         behavior = update.behavior
-        if behavior is not None and behavior not in self.provider.supported_charging_behaviors:
+        if (
+            behavior is not None
+            and behavior not in as_preferences(self.provider).supported_charging_behaviors
+        ):
             raise _invalid("charging_behavior_not_supported", behavior=behavior.value)
         if (minimal := update.minimal_soc) is not None:
-            if minimal.unit not in self.provider.supported_minimal_soc_units:
+            if minimal.unit not in as_preferences(self.provider).supported_minimal_soc_units:
                 # Two units exist: the provider takes only the other one.
                 raise _invalid(
                     "minimal_soc_only_km"
@@ -221,7 +235,9 @@ class PreferencesManager:
         if not self.schedules_weekdays or (
             update.weekday_ready_times is None and vehicle.id not in self._schedules
         ):
-            preferences = await self.provider.async_set_charging_preferences(vehicle.id, update)
+            preferences = await as_preferences(self.provider).async_set_charging_preferences(
+                vehicle.id, update
+            )
             self.coordinator.async_apply_preferences(vehicle.id, preferences)
             await self._async_refresh_status(vehicle)
             return self._with_schedule(vehicle.id, preferences)
@@ -240,7 +256,7 @@ class PreferencesManager:
         if today is not None and (today != current.ready_time or update.ready_time is not None):
             provider_update = replace(provider_update, ready_time=today)
         if provider_update.fields:
-            preferences = await self.provider.async_set_charging_preferences(
+            preferences = await as_preferences(self.provider).async_set_charging_preferences(
                 vehicle.id, provider_update
             )
         else:
@@ -267,7 +283,9 @@ class PreferencesManager:
         ):
             return
         try:
-            status = await self.provider.async_get_smart_charging_status(vehicle.id)
+            status = await as_status_reader(self.provider).async_get_smart_charging_status(
+                vehicle.id
+            )
         except ProviderError as err:
             LOGGER.debug("Could not read the smart-charging status after a change: %s", err)
             return
@@ -341,7 +359,7 @@ class PreferencesManager:
         if today is None or today == vehicle.charging_preferences.ready_time:
             return True
         try:
-            preferences = await self.provider.async_set_charging_preferences(
+            preferences = await as_preferences(self.provider).async_set_charging_preferences(
                 vehicle_id, ChargingPreferencesUpdate(ready_time=today)
             )
         except ProviderError as err:

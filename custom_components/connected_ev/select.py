@@ -10,8 +10,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import ChargingBehavior, ChargingPreferencesUpdate, PreferenceField, Vehicle
+from .api.provider import as_preferences
 from .coordinator import ConnectedEVConfigEntry
-from .entity import ConnectedEVEntity, async_add_preference_entities, provider_errors_translated
+from .entity import ConnectedEVEntity, async_add_preference_entities
+from .helpers import provider_errors_translated
 from .preferences import PreferencesManager
 
 PARALLEL_UPDATES = 1
@@ -43,7 +45,7 @@ class ConnectedEVChargingBehaviorSelect(ConnectedEVEntity[Vehicle], SelectEntity
     def __init__(self, manager: PreferencesManager, vehicle: Vehicle) -> None:
         super().__init__(manager.coordinator, vehicle, CHARGING_BEHAVIOR)
         self._manager = manager
-        supported = manager.provider.supported_charging_behaviors
+        supported = as_preferences(manager.provider).supported_charging_behaviors
         self._attr_options = [b.value for b in ChargingBehavior if b in supported]
 
     @property

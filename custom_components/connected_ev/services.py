@@ -8,14 +8,9 @@ returned it; it only changes through these actions, which keep it current.
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import time
 from typing import Any, Final
 
-import probatio as vol
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID
 from homeassistant.core import (
@@ -25,12 +20,9 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.service import async_get_config_entry
 
-from .api.errors import ProviderError
 from .api.models import (
     Capability,
     Charger,
@@ -43,11 +35,36 @@ from .api.models import (
     Vehicle,
     Weekday,
 )
-from .api.provider import ProviderFeature
+from .api.provider import ProviderFeature, as_chargers, as_locations
 from .const import DOMAIN
 from .coordinator import ConnectedEVConfigEntry
-from .entity import translate_provider_error
+from .helpers import provider_errors
+from .identifiers import provider_device_id
 from .preferences import format_time
+from .service_schemas import (
+    ATTR_BATTERY_CAPACITY,
+    ATTR_CHARGING_BEHAVIOR,
+    ATTR_CHARGING_LOCATION_IDS,
+    ATTR_DEFAULT_PRICE_AREA,
+    ATTR_LATITUDE,
+    ATTR_LOCATION_ID,
+    ATTR_LONGITUDE,
+    ATTR_MINIMAL_SOC,
+    ATTR_MINIMAL_SOC_UNIT,
+    ATTR_NAME,
+    ATTR_READY_TIME,
+    ATTR_TARGET_SOC,
+    ATTR_TIMEZONE,
+    ATTR_WEEKDAY_READY_TIMES,
+    CREATE_LOCATION_SCHEMA,
+    DELETE_LOCATION_SCHEMA,
+    ENTRY_SCHEMA,
+    GET_PREFERENCES_SCHEMA,
+    SET_CHARGER_LOCATION_SCHEMA,
+    SET_PREFERENCES_SCHEMA,
+    UPDATE_LOCATION_SCHEMA,
+    invalid,
+)
 
 SERVICE_SET_CHARGING_PREFERENCES: Final = "set_charging_preferences"
 SERVICE_GET_CHARGING_PREFERENCES: Final = "get_charging_preferences"
@@ -57,178 +74,6 @@ SERVICE_DELETE_LOCATION: Final = "delete_location"
 SERVICE_LIST_LOCATIONS: Final = "list_locations"
 SERVICE_SET_CHARGER_LOCATION: Final = "set_charger_location"
 
-ATTR_CHARGING_BEHAVIOR: Final = "charging_behavior"
-ATTR_TARGET_SOC: Final = "target_soc"
-ATTR_MINIMAL_SOC: Final = "minimal_soc"
-ATTR_MINIMAL_SOC_UNIT: Final = "minimal_soc_unit"
-ATTR_READY_TIME: Final = "ready_time"
-ATTR_WEEKDAY_READY_TIMES: Final = "weekday_ready_times"
-ATTR_BATTERY_CAPACITY: Final = "battery_capacity"
-ATTR_DEFAULT_PRICE_AREA: Final = "default_price_area"
-ATTR_CHARGING_LOCATION_IDS: Final = "charging_location_ids"
-ATTR_LOCATION_ID: Final = "location_id"
-ATTR_NAME: Final = "name"
-ATTR_LATITUDE: Final = "latitude"
-ATTR_LONGITUDE: Final = "longitude"
-ATTR_TIMEZONE: Final = "timezone"
-
-BEHAVIORS: Final = [b.value for b in ChargingBehavior if b is not ChargingBehavior.UNKNOWN]
-SOC_UNITS: Final = [u.value for u in SocUnit if u is not SocUnit.UNKNOWN]
-
-
-MAX_NAME_LENGTH: Final = 100
-BIDI_CONTROLS: Final = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
-"""Characters that reorder the text around them: a name must read as it is stored."""
-NOT_PLACE_ZONES: Final = frozenset({"localtime", "posixrules", "factory"})
-"""Zone files that are no place's time zone (``Factory`` is not even a real offset)."""
-
-
-def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
-
-
-def hh_mm(value: Any) -> time:
-    """Parse a time of day in whole minutes ("07:30"; "07:30:00" from the time selector)."""
-    if isinstance(value, time):
-        parsed: time | None = value
-    else:
-        try:
-            parsed = cv.time(value)
-        except vol.Invalid:
-            parsed = None
-    if parsed is None or parsed.second or parsed.microsecond:
-        raise _invalid("invalid_time", value=str(value))
-    return parsed
-
-
-def weekday_times(value: Any) -> dict[str, time]:
-    """Parse a weekly schedule: weekday names (monday…sunday) to times of day."""
-    if not isinstance(value, dict):
-        raise _invalid("weekday_ready_times_invalid")
-    days = {day.value for day in Weekday}
-    result: dict[str, time] = {}
-    for day, when in value.items():
-        if (key := str(day).lower()) not in days:
-            raise _invalid("invalid_weekday", value=str(day))
-        result[key] = hh_mm(when)
-    return result
-
-
-def name(value: Any) -> str:
-    """Check a name as people see it: not blank, short, no control or direction characters."""
-    text = str(value).strip() if isinstance(value, str | int | float) else ""
-    if not text:
-        raise _invalid("name_empty")
-    if len(text) > MAX_NAME_LENGTH:
-        raise _invalid("name_too_long", max=str(MAX_NAME_LENGTH))
-    if any(unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS for char in text):
-        raise _invalid("name_invalid_characters")
-    return text
-
-
-def time_zone(value: Any) -> str:
-    """Check an IANA time zone of a place (``Europe/Oslo``), not a system file or variant."""
-    text = value if isinstance(value, str) else ""
-    try:
-        cv.time_zone(text)
-    except vol.Invalid:
-        text = ""
-    if not text or text.casefold() in NOT_PLACE_ZONES or text.startswith(("posix/", "right/")):
-        raise _invalid("invalid_time_zone", value=str(value))
-    return text
-
-
-def one_of(field: str, options: list[str]) -> Callable[[Any], str]:
-    """Check a value is one of the options; the error lists them."""
-
-    def validate(value: Any) -> str:
-        if value not in options:
-            raise _invalid(
-                "invalid_option", field=field, value=str(value), options=", ".join(options)
-            )
-        return str(value)
-
-    return validate
-
-
-def number(field: str, minimum: float, maximum: float) -> Callable[[Any], float]:
-    """Check a number is within bounds; the error names the field and the bounds."""
-
-    def validate(value: Any) -> float:
-        try:
-            result = float(value)
-        except TypeError, ValueError:
-            result = float("nan")
-        if not minimum <= result <= maximum:
-            raise _invalid(
-                "number_out_of_range",
-                field=field,
-                value=str(value),
-                min=f"{minimum:g}",
-                max=f"{maximum:g}",
-            )
-        return result
-
-    return validate
-
-
-SET_PREFERENCES_SCHEMA: Final = vol.Schema(
-    {
-        vol.Required(ATTR_DEVICE_ID): cv.string,
-        vol.Optional(ATTR_CHARGING_BEHAVIOR): one_of(ATTR_CHARGING_BEHAVIOR, BEHAVIORS),
-        vol.Optional(ATTR_TARGET_SOC): number(ATTR_TARGET_SOC, 0, 100),
-        vol.Optional(ATTR_MINIMAL_SOC): number(ATTR_MINIMAL_SOC, 0, 2000),
-        vol.Optional(ATTR_MINIMAL_SOC_UNIT, default=SocUnit.PERCENT.value): one_of(
-            ATTR_MINIMAL_SOC_UNIT, SOC_UNITS
-        ),
-        vol.Optional(ATTR_READY_TIME): hh_mm,
-        vol.Optional(ATTR_WEEKDAY_READY_TIMES): weekday_times,
-        vol.Optional(ATTR_BATTERY_CAPACITY): number(ATTR_BATTERY_CAPACITY, 1, 300),
-        vol.Optional(ATTR_DEFAULT_PRICE_AREA): name,
-        vol.Optional(ATTR_CHARGING_LOCATION_IDS): vol.All(cv.ensure_list, [cv.string]),
-    }
-)
-GET_PREFERENCES_SCHEMA: Final = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.string})
-ENTRY_SCHEMA: Final = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
-CREATE_LOCATION_SCHEMA: Final = ENTRY_SCHEMA.extend(
-    {
-        vol.Required(ATTR_NAME): name,
-        vol.Optional(ATTR_LATITUDE): cv.latitude,
-        vol.Optional(ATTR_LONGITUDE): cv.longitude,
-        vol.Optional(ATTR_TIMEZONE): time_zone,
-    }
-)
-UPDATE_LOCATION_SCHEMA: Final = ENTRY_SCHEMA.extend(
-    {
-        vol.Required(ATTR_LOCATION_ID): cv.string,
-        vol.Optional(ATTR_NAME): name,
-        vol.Optional(ATTR_LATITUDE): cv.latitude,
-        vol.Optional(ATTR_LONGITUDE): cv.longitude,
-        vol.Optional(ATTR_TIMEZONE): time_zone,
-    }
-)
-DELETE_LOCATION_SCHEMA: Final = ENTRY_SCHEMA.extend({vol.Required(ATTR_LOCATION_ID): cv.string})
-SET_CHARGER_LOCATION_SCHEMA: Final = vol.Schema(
-    {
-        vol.Required(ATTR_DEVICE_ID): cv.string,
-        vol.Optional(ATTR_LOCATION_ID): vol.Any(None, cv.string),
-    }
-)
-
-
-@asynccontextmanager
-async def _provider_errors(entry: ConnectedEVConfigEntry) -> AsyncIterator[None]:
-    """Turn provider errors into translated errors with the provider's reason."""
-    try:
-        yield
-    except ProviderError as err:
-        raise translate_provider_error(entry, err) from err
-
-
 # --- resolving targets --------------------------------------------------------------------
 
 
@@ -236,22 +81,25 @@ def _device_target(hass: HomeAssistant, device_id: str) -> tuple[ConnectedEVConf
     """Return the loaded entry a device belongs to, its provider id and its name."""
     device = dr.async_get(hass).async_get(device_id)
     if device is None:
-        raise _invalid("device_not_found")
+        raise invalid("device_not_found")
     label = device.name_by_user or device.name or device_id
-    identifiers = [ident for domain, ident in device.identifiers if domain == DOMAIN]
     entry = hass.config_entries.async_get_entry(device.config_entry_id)
-    if not identifiers or entry is None or entry.domain != DOMAIN:
-        raise _invalid("not_our_device", device=label)
+    if (
+        entry is None
+        or entry.domain != DOMAIN
+        or (provider_id := provider_device_id(entry, device)) is None
+    ):
+        raise invalid("not_our_device", device=label)
     if entry.state is not ConfigEntryState.LOADED:
-        raise _invalid("entry_not_loaded", title=entry.title)
-    return entry, identifiers[0], label
+        raise invalid("entry_not_loaded", title=entry.title)
+    return entry, provider_id, label
 
 
 def _vehicle(hass: HomeAssistant, device_id: str) -> tuple[ConnectedEVConfigEntry, Vehicle]:
     entry, identifier, label = _device_target(hass, device_id)
     vehicle = entry.runtime_data.coordinator.data.vehicles.get(identifier)
     if vehicle is None:
-        raise _invalid("not_a_vehicle", device=label)
+        raise invalid("not_a_vehicle", device=label)
     return entry, vehicle
 
 
@@ -259,13 +107,13 @@ def _charger(hass: HomeAssistant, device_id: str) -> tuple[ConnectedEVConfigEntr
     entry, identifier, label = _device_target(hass, device_id)
     charger = entry.runtime_data.coordinator.data.chargers.get(identifier)
     if charger is None:
-        raise _invalid("not_a_charger", device=label)
+        raise invalid("not_a_charger", device=label)
     return entry, charger
 
 
 def _locations_entry(entry: ConnectedEVConfigEntry) -> ConnectedEVConfigEntry:
     if ProviderFeature.LOCATIONS not in entry.runtime_data.provider.features:
-        raise _invalid("locations_not_supported", title=entry.title)
+        raise invalid("locations_not_supported", title=entry.title)
     return entry
 
 
@@ -280,7 +128,7 @@ def _account(hass: HomeAssistant, call: ServiceCall) -> ConnectedEVConfigEntry:
 def _known_location(entry: ConnectedEVConfigEntry, location_id: str) -> ChargingLocation:
     location = entry.runtime_data.coordinator.data.locations.get(location_id)
     if location is None:
-        raise _invalid("location_not_found", location_id=location_id)
+        raise invalid("location_not_found", location_id=location_id)
     return location
 
 
@@ -361,7 +209,7 @@ async def _set_charging_preferences(call: ServiceCall) -> ServiceResponse:
     entry, vehicle = _vehicle(call.hass, call.data[ATTR_DEVICE_ID])
     manager = entry.runtime_data.preferences
     update = _preferences_update(call.data)
-    async with _provider_errors(entry):
+    async with provider_errors(entry):
         preferences = await manager.async_set(vehicle, update)
     return preferences_response(preferences, manager.supported_fields)
 
@@ -370,8 +218,8 @@ async def _get_charging_preferences(call: ServiceCall) -> ServiceResponse:
     entry, vehicle = _vehicle(call.hass, call.data[ATTR_DEVICE_ID])
     manager = entry.runtime_data.preferences
     if not manager.supported_fields or not vehicle.can(Capability.SMART_CHARGING):
-        raise _invalid("smart_charging_not_capable")
-    async with _provider_errors(entry):
+        raise invalid("smart_charging_not_capable")
+    async with provider_errors(entry):
         preferences = await manager.async_get(vehicle)
     return preferences_response(preferences, manager.supported_fields)
 
@@ -380,8 +228,8 @@ async def _create_location(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = _account(hass, call)
     coordinator = entry.runtime_data.coordinator
-    async with _provider_errors(entry):
-        location = await entry.runtime_data.provider.async_create_location(
+    async with provider_errors(entry):
+        location = await as_locations(entry.runtime_data.provider).async_create_location(
             call.data[ATTR_NAME],
             call.data.get(ATTR_LATITUDE, hass.config.latitude),
             call.data.get(ATTR_LONGITUDE, hass.config.longitude),
@@ -400,10 +248,12 @@ async def _update_location(call: ServiceCall) -> ServiceResponse:
         if key in call.data
     }
     if not changes:
-        raise _invalid("no_location_changes")
+        raise invalid("no_location_changes")
     coordinator = entry.runtime_data.coordinator
-    async with _provider_errors(entry):
-        updated = await entry.runtime_data.provider.async_update_location(location.id, **changes)
+    async with provider_errors(entry):
+        updated = await as_locations(entry.runtime_data.provider).async_update_location(
+            location.id, **changes
+        )
     coordinator.async_set_locations(
         [updated if item.id == updated.id else item for item in coordinator.data.locations.values()]
     )
@@ -414,8 +264,8 @@ async def _delete_location(call: ServiceCall) -> None:
     entry = _account(call.hass, call)
     location = _known_location(entry, call.data[ATTR_LOCATION_ID])
     coordinator = entry.runtime_data.coordinator
-    async with _provider_errors(entry):
-        await entry.runtime_data.provider.async_delete_location(location.id)
+    async with provider_errors(entry):
+        await as_locations(entry.runtime_data.provider).async_delete_location(location.id)
     # The provider unties the location's chargers: show them untied now, not at the next poll.
     chargers = coordinator.data.chargers.values()
     for charger in [charger for charger in chargers if charger.location_id == location.id]:
@@ -427,8 +277,8 @@ async def _delete_location(call: ServiceCall) -> None:
 
 async def _list_locations(call: ServiceCall) -> ServiceResponse:
     entry = _account(call.hass, call)
-    async with _provider_errors(entry):
-        locations = await entry.runtime_data.provider.async_list_locations()
+    async with provider_errors(entry):
+        locations = await as_locations(entry.runtime_data.provider).async_list_locations()
     entry.runtime_data.coordinator.async_set_locations(locations)
     return {"locations": [_location_response(entry, location) for location in locations]}
 
@@ -439,8 +289,8 @@ async def _set_charger_location(call: ServiceCall) -> None:
     location_id = call.data.get(ATTR_LOCATION_ID) or None
     if location_id is not None:
         _known_location(entry, location_id)
-    async with _provider_errors(entry):
-        updated = await entry.runtime_data.provider.async_set_charger_location(
+    async with provider_errors(entry):
+        updated = await as_chargers(entry.runtime_data.provider).async_set_charger_location(
             charger.id, location_id
         )
     entry.runtime_data.coordinator.async_apply_charger(updated)

@@ -10,7 +10,6 @@ answered with HTTP 400, not 500, to REST callers.
 
 from __future__ import annotations
 
-import logging
 from typing import Any, override
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
@@ -21,11 +20,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.errors import NotCapableError
 from .api.models import Capability, Charger, ChargingCommand, Vehicle
 from .api.provider import ProviderFeature
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator
-from .entity import ConnectedEVEntity, async_add_device_entities, provider_errors_translated
-
-LOGGER = logging.getLogger(__package__)
+from .entity import ConnectedEVEntity, async_add_device_entities
+from .helpers import provider_errors_translated
 
 PARALLEL_UPDATES = 1
 

@@ -12,7 +12,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import ChargingPreferencesUpdate, PreferenceField, Vehicle
 from .coordinator import ConnectedEVConfigEntry
-from .entity import ConnectedEVEntity, async_add_preference_entities, provider_errors_translated
+from .entity import ConnectedEVEntity, async_add_preference_entities
+from .helpers import provider_errors_translated
 from .preferences import PreferencesManager
 
 PARALLEL_UPDATES = 1

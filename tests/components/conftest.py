@@ -34,6 +34,7 @@ from custom_components.connected_ev.api.enode.parse import (
 from custom_components.connected_ev.api.enode.provider import (
     ENODE_BEHAVIORS,
     ENODE_PREFERENCE_FIELDS,
+    EnodeProvider,
 )
 from custom_components.connected_ev.api.models import (
     ActionState,
@@ -47,12 +48,14 @@ from custom_components.connected_ev.api.models import (
     SocUnit,
     Vehicle,
 )
-from custom_components.connected_ev.api.provider import Provider, ProviderFeature
+from custom_components.connected_ev.api.provider import ProviderFeature
 from custom_components.connected_ev.const import DOMAIN
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 USER_ID = "ha-user"
+ENTRY_ID = "01JCEV0ENODE0SANDBOX0ENTRY"
+"""A fixed entry id: unique ids and device identifiers are scoped by it (snapshots)."""
 VEHICLE_ID = "5b0a5c3a-1d8b-4f3e-9e43-9f1c0c1a7e01"
 BASIC_VEHICLE_ID = "9e8f7a6b-5c4d-4e3f-8a2b-1c0d9e8f7a02"
 CHARGER_ID = "c7d1e2f3-0a1b-4c2d-8e3f-a4b5c6d7e8f9"
@@ -161,7 +164,9 @@ def mock_config_entry() -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
         title="Enode sandbox",
+        entry_id=ENTRY_ID,
         unique_id=USER_ID,
+        version=2,
         minor_version=2,
         data={
             "provider": "enode",
@@ -184,8 +189,8 @@ async def setup_credentials(hass: HomeAssistant) -> None:
 
 @pytest.fixture
 def mock_provider() -> Generator[AsyncMock]:
-    """Patch a provider with two vehicles and one charger into setup."""
-    provider = AsyncMock(spec=Provider)
+    """Patch a provider with every part, two vehicles and one charger into setup."""
+    provider = AsyncMock(spec=EnodeProvider)
     provider.account_id = USER_ID
     provider.features = frozenset(ProviderFeature)
     provider.async_list_vehicles.return_value = load_vehicles()

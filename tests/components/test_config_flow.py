@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -35,7 +35,7 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.connected_ev.api.enode import ENODE_FEATURES
+from custom_components.connected_ev.api.enode import ENODE_FEATURES, EnodeProvider
 from custom_components.connected_ev.api.errors import (
     AuthenticationError,
     ForbiddenError,
@@ -43,11 +43,6 @@ from custom_components.connected_ev.api.errors import (
     RateLimitedError,
 )
 from custom_components.connected_ev.api.models import DeviceInformation, DeviceKind, LinkSession
-from custom_components.connected_ev.config_flow import (
-    async_derive_enode_user_id,
-    enode_language,
-    enode_unique_id,
-)
 from custom_components.connected_ev.const import (
     CONF_AUTH_IMPLEMENTATION,
     CONF_BASE_URL,
@@ -57,13 +52,17 @@ from custom_components.connected_ev.const import (
     DOMAIN,
     Environment,
 )
+from custom_components.connected_ev.flows.enode import async_derive_enode_user_id
+from custom_components.connected_ev.identifiers import account_entity_unique_id, account_identifier
 from custom_components.connected_ev.link_callback import (
     DATA_LINK_STATES,
     LINK_CALLBACK_PATH,
 )
 from custom_components.connected_ev.providers import async_migrate_unique_id
+from custom_components.connected_ev.providers.enode import enode_language, enode_unique_id
 
-FLOW = "custom_components.connected_ev.config_flow"
+FLOW = "custom_components.connected_ev.flows.base"
+ENODE_FLOW = "custom_components.connected_ev.flows.enode"
 CALLBACK = "custom_components.connected_ev.link_callback"
 CLIENT_ID = "client-id"
 CLIENT_SECRET = "client-secret"
@@ -102,10 +101,20 @@ async def flow_credentials(hass: HomeAssistant) -> None:
     )
 
 
+def _assert_built_with_credential(
+    create: MagicMock, hass: HomeAssistant, data: Mapping[str, Any]
+) -> None:
+    """Check the provider was built once, from ``data`` and the stored credential."""
+    create.assert_called_once()
+    built_hass, built_data, credential = create.call_args.args
+    assert (built_hass, built_data) == (hass, data)
+    assert (credential.client_id, credential.client_secret) == (CLIENT_ID, CLIENT_SECRET)
+
+
 @pytest.fixture
 def flow_client() -> Generator[MagicMock]:
     """Mock the Enode client the flow tests credentials with (yields the factory)."""
-    with patch(f"{FLOW}.create_enode_client") as create:
+    with patch(f"{ENODE_FLOW}.create_enode_client") as create:
         create.return_value.async_validate_credentials = AsyncMock(return_value=None)
         yield create
 
@@ -114,7 +123,7 @@ def flow_client() -> Generator[MagicMock]:
 def flow_provider() -> Generator[MagicMock]:
     """Mock the provider the flow links with (yields the factory)."""
     with patch(f"{FLOW}.create_provider") as create:
-        provider = create.return_value
+        provider = create.return_value = MagicMock(spec=EnodeProvider)
         provider.features = ENODE_FEATURES
         provider.async_create_link_session = AsyncMock(
             return_value=LinkSession(link_url=LINK_URL, link_token="token")
@@ -223,7 +232,7 @@ async def test_link_vehicle_then_finish(
     }
     assert result["result"].unique_id == enode_unique_id(CLIENT_ID, user_id)
     assert user_id not in result["result"].unique_id
-    flow_provider.assert_called_once_with(hass, result["data"], CLIENT_ID, CLIENT_SECRET)
+    _assert_built_with_credential(flow_provider, hass, result["data"])
     assert len(flow_setup_entry.mock_calls) == 1
 
 
@@ -669,9 +678,12 @@ async def test_my_redirect_uri(hass: HomeAssistant, flow_provider: MagicMock, wh
     state = _decode_jwt(hass, query["state"][0])
     assert state is not None
     assert state["flow_id"] == result["flow_id"]
-    assert state["redirect_uri"] == MY_AUTH_CALLBACK_PATH
-    assert state["nonce"] == hass.data[DATA_LINK_STATES]._pending[result["flow_id"]]
-    assert state["exp"] > dt_util.utcnow().timestamp()
+    # Our own token rides in the redirect-URI claim: the session's nonce and its expiry.
+    way_back, _, token = state["redirect_uri"].partition("#")
+    assert way_back == MY_AUTH_CALLBACK_PATH
+    nonce, expiry, _mac = token.split(".")
+    assert nonce == hass.data[DATA_LINK_STATES]._pending[result["flow_id"]]
+    assert int(expiry) > dt_util.utcnow().timestamp()
 
 
 @pytest.mark.usefixtures("flow_credentials", "flow_client", "flow_my")
@@ -997,7 +1009,7 @@ async def test_reconfigure_links_another_device(
     )
     assert result["type"] is FlowResultType.EXTERNAL_STEP
     assert result["step_id"] == f"link_{kind.value}"
-    flow_provider.assert_called_once_with(hass, dict(entry.data), CLIENT_ID, CLIENT_SECRET)
+    _assert_built_with_credential(flow_provider, hass, dict(entry.data))
     assert flow_provider.return_value.async_create_link_session.call_args[0][0] is kind
 
     await _follow_callback(hass, hass_client_no_auth, _callback_path(flow_provider))
@@ -1054,14 +1066,14 @@ async def test_migration_names_the_client(
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """An old entry gets the client-based unique id; its account device and sensors follow."""
+    """An old entry gets the client-based unique id; its account device and sensors stay."""
     entry = _old_entry(hass, "sandbox", None)
     old = entry.unique_id
     device = device_registry.async_get_or_create(
         config_entry_id=entry.entry_id, identifiers={(DOMAIN, f"account_{old}")}
     )
     sensor = entity_registry.async_get_or_create(
-        "sensor", DOMAIN, f"{old}_push_health", config_entry=entry
+        "sensor", DOMAIN, f"{old}_push_health", config_entry=entry, device_id=device.id
     )
     vehicle = entity_registry.async_get_or_create(
         "sensor", DOMAIN, "vehicle-1_battery_level", config_entry=entry
@@ -1071,8 +1083,11 @@ async def test_migration_names_the_client(
 
     new = enode_unique_id(CLIENT_ID, "ha-stored-user")
     assert (entry.unique_id, entry.minor_version) == (new, 2)
-    assert device_registry.async_get(device.id).identifiers == {(DOMAIN, f"account_{new}")}
-    assert entity_registry.async_get(sensor.entity_id).unique_id == f"{new}_push_health"
+    # The account device and its sensors now follow the entry id, not the unique id.
+    assert device_registry.async_get(device.id).identifiers == {account_identifier(entry)}
+    assert entity_registry.async_get(sensor.entity_id).unique_id == account_entity_unique_id(
+        entry, "push_health"
+    )
     assert entity_registry.async_get(vehicle.entity_id).unique_id == "vehicle-1_battery_level"
 
 

@@ -32,6 +32,7 @@ from custom_components.connected_ev.api.errors import (
 from custom_components.connected_ev.api.hiven import (
     HIVEN_FEATURES,
     DeviceOwnedByAnotherUserError,
+    HivenProvider,
 )
 from custom_components.connected_ev.api.models import (
     DeviceKind,
@@ -39,7 +40,6 @@ from custom_components.connected_ev.api.models import (
     LinkResult,
     LinkSession,
 )
-from custom_components.connected_ev.config_flow import hiven_unique_id
 from custom_components.connected_ev.const import (
     CONF_API_KEY,
     CONF_BASE_URL,
@@ -52,8 +52,9 @@ from custom_components.connected_ev.const import (
     DOMAIN,
 )
 from custom_components.connected_ev.link_callback import DATA_LINK_STATES, LINK_CALLBACK_PATH
+from custom_components.connected_ev.providers.hiven import hiven_unique_id
 
-FLOW = "custom_components.connected_ev.config_flow"
+FLOW = "custom_components.connected_ev.flows.base"
 HA_URL = "http://127.0.0.1:8123"
 AUTH_URL = "https://connect.smartcar.example/oauth/authorize?make=TESLA&state=s"
 API_KEY = "hiven-secret-key"
@@ -88,7 +89,7 @@ async def ha_url(hass: HomeAssistant) -> None:
 def provider() -> Generator[MagicMock]:
     """Mock the Hiven provider the flow builds (yields the provider)."""
     with patch(f"{FLOW}.create_provider") as create:
-        mock = create.return_value
+        mock = create.return_value = MagicMock(spec=HivenProvider)
         mock.features = HIVEN_FEATURES
         mock.async_validate = AsyncMock()
         mock.async_create_link_session = AsyncMock(return_value=LinkSession(link_url=AUTH_URL))

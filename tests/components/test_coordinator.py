@@ -42,6 +42,7 @@ from custom_components.connected_ev.const import (
 )
 from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
 from custom_components.connected_ev.device_ledger import ABSENT_REFRESHES_BEFORE_REMOVAL
+from custom_components.connected_ev.identifiers import device_identifier, entity_unique_id
 
 from .conftest import CHARGER_ID, load_chargers, load_vehicles
 
@@ -301,7 +302,7 @@ async def test_new_device_appears_without_restart(
 
     assert hass.states.get("sensor.second_car_battery").state == "41.0"
     assert device_registry.async_get_device_by_identifier(
-        (DOMAIN, "new-vehicle"), init_integration.entry_id
+        device_identifier(init_integration, "new-vehicle"), init_integration.entry_id
     )
 
 
@@ -342,7 +343,9 @@ async def test_stale_device_removed_after_consecutive_refreshes_and_relinked(
     mock_provider.async_list_chargers.return_value = []
     for _ in range(ABSENT_REFRESHES_BEFORE_REMOVAL - 1):
         await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
-        assert device_registry.async_get_device_by_identifier((DOMAIN, CHARGER_ID), entry_id)
+        assert device_registry.async_get_device_by_identifier(
+            device_identifier(init_integration, CHARGER_ID), entry_id
+        )
         assert hass.states.get("sensor.zaptec_go_charge_rate").state == STATE_UNAVAILABLE
     # One device of three: an unlink at the provider, not a glitch worth a warning.
     assert not issue_registry.issues
@@ -353,9 +356,17 @@ async def test_stale_device_removed_after_consecutive_refreshes_and_relinked(
     ]
 
     await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
-    assert device_registry.async_get_device_by_identifier((DOMAIN, CHARGER_ID), entry_id) is None
     assert (
-        entity_registry.async_get_entity_id("sensor", DOMAIN, f"{CHARGER_ID}_charge_rate") is None
+        device_registry.async_get_device_by_identifier(
+            device_identifier(init_integration, CHARGER_ID), entry_id
+        )
+        is None
+    )
+    assert (
+        entity_registry.async_get_entity_id(
+            "sensor", DOMAIN, entity_unique_id(init_integration, CHARGER_ID, "charge_rate")
+        )
+        is None
     )
     assert hass.states.get("sensor.zaptec_go_charge_rate") is None
     assert _logged(caplog, logging.INFO, "Removing 1 device(s)") == 1
@@ -365,7 +376,9 @@ async def test_stale_device_removed_after_consecutive_refreshes_and_relinked(
     mock_provider.async_list_chargers.return_value = load_chargers()
     await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
 
-    assert device_registry.async_get_device_by_identifier((DOMAIN, CHARGER_ID), entry_id)
+    assert device_registry.async_get_device_by_identifier(
+        device_identifier(init_integration, CHARGER_ID), entry_id
+    )
     assert hass.states.get("sensor.zaptec_go_charge_rate") is not None
     assert hass.states.get("sensor.batmobile_plugged_in_charger").state == "Zaptec Go"
 
@@ -387,7 +400,9 @@ async def test_empty_list_holds_devices_back_with_a_repair_issue(
 
     for _ in range(ABSENT_REFRESHES_BEFORE_REMOVAL - 1):
         await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
-        assert device_registry.async_get_device_by_identifier((DOMAIN, CHARGER_ID), entry_id)
+        assert device_registry.async_get_device_by_identifier(
+            device_identifier(init_integration, CHARGER_ID), entry_id
+        )
         assert hass.states.get(BATTERY).state == STATE_UNAVAILABLE
         issue = issue_registry.async_get_issue(DOMAIN, issue_id)
         assert issue is not None
@@ -397,7 +412,12 @@ async def test_empty_list_holds_devices_back_with_a_repair_issue(
 
     # Confirmed by consecutive refreshes: removed, and the issue goes with them.
     await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
-    assert device_registry.async_get_device_by_identifier((DOMAIN, CHARGER_ID), entry_id) is None
+    assert (
+        device_registry.async_get_device_by_identifier(
+            device_identifier(init_integration, CHARGER_ID), entry_id
+        )
+        is None
+    )
     assert hass.states.get(BATTERY) is None
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
@@ -445,7 +465,7 @@ async def test_device_without_name_or_brand(
     await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
 
     device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, "anonymous"), init_integration.entry_id
+        device_identifier(init_integration, "anonymous"), init_integration.entry_id
     )
     assert device is not None
     assert (device.name, device.manufacturer, device.model) == ("Kia", "Kia", None)

@@ -23,6 +23,7 @@ from custom_components.connected_ev.diagnostics import (
     async_get_config_entry_diagnostics,
     async_get_device_diagnostics,
 )
+from custom_components.connected_ev.identifiers import device_identifier
 
 from .conftest import BASIC_VEHICLE_ID, CHARGER_ID, VEHICLE_ID, charge_action
 
@@ -123,7 +124,9 @@ async def test_device_diagnostics_of_a_gone_device(
 
 
 def _device_id(hass: HomeAssistant, identifier: str) -> str:
-    entry_id = hass.config_entries.async_entries(DOMAIN)[0].entry_id
-    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, identifier), entry_id)
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        device_identifier(entry, identifier), entry.entry_id
+    )
     assert device is not None
     return device.id

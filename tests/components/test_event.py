@@ -26,8 +26,9 @@ from custom_components.connected_ev.api.models import (
     PowerDeliveryState,
     Vehicle,
 )
-from custom_components.connected_ev.const import DEFAULT_IDLE_INTERVAL
+from custom_components.connected_ev.const import DEFAULT_IDLE_INTERVAL, DOMAIN
 from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
+from custom_components.connected_ev.identifiers import entity_unique_id
 
 from .conftest import BASIC_VEHICLE_ID, CHARGER_ID, VEHICLE_ID
 
@@ -46,8 +47,9 @@ def _coordinator(entry: MockConfigEntry) -> ConnectedEVCoordinator:
 
 
 def _entity_id(entity_registry: er.EntityRegistry, device_id: str) -> str:
+    entry = entity_registry.hass.config_entries.async_entries(DOMAIN)[0]
     entity_id = entity_registry.async_get_entity_id(
-        "event", "connected_ev", f"{device_id}_charging_session"
+        "event", DOMAIN, entity_unique_id(entry, device_id, "charging_session")
     )
     assert entity_id is not None
     return entity_id
@@ -140,7 +142,7 @@ async def test_no_entity_without_charge_state(
         entry.unique_id
         for entry in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
     }
-    assert registered == {f"{BASIC_VEHICLE_ID}_charging_session"}
+    assert registered == {entity_unique_id(mock_config_entry, BASIC_VEHICLE_ID, "charging_session")}
 
 
 @pytest.mark.parametrize(

@@ -24,11 +24,11 @@ from custom_components.connected_ev.api.models import (
 from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
 from custom_components.connected_ev.device_ledger import DELETIONS_REMEMBERED, DeviceLedger
 from custom_components.connected_ev.energy import ENERGY_READ_INTERVAL
+from custom_components.connected_ev.identifiers import device_identifier
 
 from .conftest import (
     BASIC_VEHICLE_ID,
     CHARGER_ID,
-    DOMAIN,
     VEHICLE_ID,
     home_location,
     load_chargers,
@@ -147,7 +147,10 @@ async def test_deleted_during_a_poll_stays_deleted_until_listed_again(
     await hass.async_block_till_done()
     assert BASIC_VEHICLE_ID not in coordinator.data.vehicles
     assert (
-        device_registry.async_get_device_by_identifier((DOMAIN, BASIC_VEHICLE_ID), entry_id) is None
+        device_registry.async_get_device_by_identifier(
+            device_identifier(init_integration, BASIC_VEHICLE_ID), entry_id
+        )
+        is None
     )
 
     # A late retry of an older update creates nothing.
@@ -159,14 +162,19 @@ async def test_deleted_during_a_poll_stays_deleted_until_listed_again(
     await hass.async_block_till_done()
     assert BASIC_VEHICLE_ID not in coordinator.data.vehicles
     assert (
-        device_registry.async_get_device_by_identifier((DOMAIN, BASIC_VEHICLE_ID), entry_id) is None
+        device_registry.async_get_device_by_identifier(
+            device_identifier(init_integration, BASIC_VEHICLE_ID), entry_id
+        )
+        is None
     )
 
     # Linked again: the provider lists it in a poll sent after the deletion.
     await coordinator.async_refresh()
     await hass.async_block_till_done()
     assert BASIC_VEHICLE_ID in coordinator.data.vehicles
-    assert device_registry.async_get_device_by_identifier((DOMAIN, BASIC_VEHICLE_ID), entry_id)
+    assert device_registry.async_get_device_by_identifier(
+        device_identifier(init_integration, BASIC_VEHICLE_ID), entry_id
+    )
     assert hass.states.get("sensor.renault_zoe_battery").state == "41.0"
 
 

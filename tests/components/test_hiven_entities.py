@@ -62,7 +62,10 @@ def hiven_entry() -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
         title="Hiven (custom)",
+        entry_id="01JCEV0HIVEN0CUSTOM00ENTRY",
         unique_id="hiven:test",
+        version=2,
+        minor_version=2,
         data={
             "provider": "hiven",
             "environment": "custom",

@@ -24,6 +24,7 @@ from custom_components.connected_ev.api.errors import (
     RateLimitedError,
 )
 from custom_components.connected_ev.const import DOMAIN
+from custom_components.connected_ev.identifiers import device_identifier
 
 from .conftest import BASIC_VEHICLE_ID, CHARGER_ID, VEHICLE_ID
 
@@ -91,7 +92,10 @@ async def test_setup_and_unload(
         await hass.async_block_till_done()
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
-    create_provider.assert_called_once_with(hass, mock_config_entry.data, "id", "secret")
+    create_provider.assert_called_once()
+    built_hass, built_data, credential = create_provider.call_args.args
+    assert (built_hass, built_data) == (hass, mock_config_entry.data)
+    assert (credential.client_id, credential.client_secret) == ("id", "secret")
     runtime = mock_config_entry.runtime_data
     assert runtime.provider is mock_provider
     assert set(runtime.coordinator.data.vehicles) == {VEHICLE_ID, BASIC_VEHICLE_ID}
@@ -153,7 +157,7 @@ async def test_setup_without_credentials(
     """An implementation provider that is down means: retry later."""
     mock_config_entry.add_to_hass(hass)
     with patch(
-        "custom_components.connected_ev.config_entry_oauth2_flow."
+        "custom_components.connected_ev.providers.config_entry_oauth2_flow."
         "async_get_config_entry_implementation",
         side_effect=config_entry_oauth2_flow.ImplementationUnavailableError("down"),
     ):
@@ -170,7 +174,7 @@ async def test_setup_with_foreign_implementation(
     """Only a local implementation holds a client id and secret to authenticate with."""
     mock_config_entry.add_to_hass(hass)
     with patch(
-        "custom_components.connected_ev.config_entry_oauth2_flow."
+        "custom_components.connected_ev.providers.config_entry_oauth2_flow."
         "async_get_config_entry_implementation",
         return_value=Mock(spec=config_entry_oauth2_flow.AbstractOAuth2Implementation),
     ):
@@ -187,12 +191,13 @@ async def test_remove_device(
 ) -> None:
     """A device the provider still lists cannot be removed; a stray one can."""
     listed = device_registry.async_get_device_by_identifier(
-        (DOMAIN, VEHICLE_ID), init_integration.entry_id
+        device_identifier(init_integration, VEHICLE_ID), init_integration.entry_id
     )
     assert listed is not None
     assert not await async_remove_config_entry_device(hass, init_integration, listed)
 
     stray = device_registry.async_get_or_create(
-        config_entry_id=init_integration.entry_id, identifiers={(DOMAIN, "gone")}
+        config_entry_id=init_integration.entry_id,
+        identifiers={device_identifier(init_integration, "gone")},
     )
     assert await async_remove_config_entry_device(hass, init_integration, stray)

@@ -18,7 +18,7 @@ from custom_components.connected_ev.api.errors import ProviderUnavailableError
 from custom_components.connected_ev.api.models import WebhookTestResult
 from custom_components.connected_ev.api.provider import ProviderFeature
 from custom_components.connected_ev.options import DATA_PUSH, PollingPolicy
-from custom_components.connected_ev.push import PushRegistration
+from custom_components.connected_ev.push_subscription import PushRegistration
 
 OPTIONS = {
     "push": False,

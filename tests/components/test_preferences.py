@@ -13,6 +13,8 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.connected_ev.api.errors import ProviderUnavailableError
@@ -20,7 +22,20 @@ from custom_components.connected_ev.api.models import (
     ChargingPreferences,
     ChargingPreferencesUpdate,
 )
+from custom_components.connected_ev.api.provider import (
+    Chargers,
+    ChargingControl,
+    LinkSessions,
+    Locations,
+    Provider,
+    Push,
+    RefreshHints,
+    SmartChargingStatusReader,
+    Statistics,
+    features_of,
+)
 from custom_components.connected_ev.const import DOMAIN
+from custom_components.connected_ev.identifiers import device_identifier
 from custom_components.connected_ev.preferences import RETRY_DELAY, storage_key
 
 from .conftest import LOCATION_ID, VEHICLE_ID, home_location
@@ -52,8 +67,10 @@ def mock_provider(mock_provider: AsyncMock) -> AsyncMock:
 
 
 def _device_id(hass: HomeAssistant) -> str:
-    entry_id = hass.config_entries.async_entries(DOMAIN)[0].entry_id
-    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, VEHICLE_ID), entry_id)
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        device_identifier(entry, VEHICLE_ID), entry.entry_id
+    )
     assert device is not None
     return device.id
 
@@ -296,3 +313,39 @@ async def test_time_zone_of_the_chargers_location(
     coordinator.async_apply_preferences("not-listed", ChargingPreferences())  # ignored
     await _set(hass, ready_time="08:00", weekday_ready_times=WEEK)
     assert _deadline(mock_provider) == time(7, 15)  # Tuesday morning in Tokyo
+
+
+class _WithoutPreferences(
+    Provider,
+    LinkSessions,
+    Chargers,
+    ChargingControl,
+    RefreshHints,
+    Statistics,
+    SmartChargingStatusReader,
+    Locations,
+    Push,
+):
+    """Every part but smart-charging preferences."""
+
+
+async def test_provider_without_preferences(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_provider: AsyncMock,
+    setup_credentials: None,
+) -> None:
+    """A provider without preferences gets no preference entities and no capacity repair."""
+    mock_provider.__class__ = _WithoutPreferences
+    mock_provider.features = features_of(_WithoutPreferences)
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    entities = er.async_entries_for_config_entry(er.async_get(hass), mock_config_entry.entry_id)
+    entity_ids = {entity.entity_id for entity in entities}
+    assert "number.zaptec_go_maximum_charging_current" in entity_ids  # control still there
+    assert "switch.batmobile_charging" in entity_ids
+    assert not [e for e in entity_ids if e.startswith(("select.", "time."))]
+    assert "number.batmobile_minimum_state_of_charge" not in entity_ids
+    assert not [issue for issue in ir.async_get(hass).issues.values() if issue.domain == DOMAIN]

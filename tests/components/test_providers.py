@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from homeassistant.components.application_credentials import ClientCredential
 from homeassistant.core import HomeAssistant
 
 from custom_components.connected_ev.api.enode import EnodeEndpoints, EnodeEnvironment
 from custom_components.connected_ev.api.hiven import HivenProvider
 from custom_components.connected_ev.application_credentials import (
-    ENODE_LINK_UI_URL,
-    async_get_authorization_server,
+    async_get_auth_implementation,
     async_get_description_placeholders,
 )
 from custom_components.connected_ev.const import (
@@ -19,14 +19,22 @@ from custom_components.connected_ev.const import (
     CONF_PROVIDER,
     CONF_USER_ID,
     Environment,
-    ProviderName,
 )
 from custom_components.connected_ev.providers import (
+    PROVIDERS,
+    AuthKind,
+    LinkKind,
+    ProviderName,
     create_provider,
-    enode_endpoints,
-    hiven_base_url,
+    get_description,
     uses_application_credentials,
 )
+from custom_components.connected_ev.providers.enode import (
+    ENODE_LINK_UI_URL,
+    enode_endpoints,
+    enode_unique_id,
+)
+from custom_components.connected_ev.providers.hiven import hiven_base_url
 
 
 @pytest.mark.parametrize(
@@ -54,9 +62,11 @@ def test_custom_environment_needs_a_base_url() -> None:
 
 async def test_application_credentials_describe_enode(hass: HomeAssistant) -> None:
     """The credentials dialog points at Enode's console and at the local sandbox."""
-    server = await async_get_authorization_server(hass)
-    assert server.authorize_url == ENODE_LINK_UI_URL
-    assert server.token_url == EnodeEnvironment.PRODUCTION.endpoints.token_url
+    credential = ClientCredential("client-id", "client-secret", "Main")
+    implementation = await async_get_auth_implementation(hass, "cred", credential)
+    assert implementation.authorize_url == ENODE_LINK_UI_URL
+    assert implementation.token_url == EnodeEnvironment.PRODUCTION.endpoints.token_url
+    assert (implementation.client_id, implementation.name) == ("client-id", "Main")
     placeholders = await async_get_description_placeholders(hass)
     assert placeholders == {
         "console_url": "https://developers.enode.com",
@@ -94,3 +104,24 @@ async def test_create_hiven_provider(hass: HomeAssistant) -> None:
 async def test_enode_needs_a_credential(hass: HomeAssistant) -> None:
     with pytest.raises(ValueError, match="application credential"):
         create_provider(hass, {CONF_ENVIRONMENT: Environment.SANDBOX.value, CONF_USER_ID: "u"})
+
+
+def test_enode_unique_id_needs_the_client() -> None:
+    """An Enode entry's unique id names its client: without one there is none."""
+    data = {CONF_USER_ID: "user-1"}
+    enode = PROVIDERS[ProviderName.ENODE]
+    with pytest.raises(ValueError, match="application credential"):
+        enode.unique_id(data, None)
+    assert enode.unique_id(data, "client") == enode_unique_id("client", "user-1")
+
+
+def test_registry_describes_every_provider() -> None:
+    """Each provider names its own steps, titles for its environments and its auth kind."""
+    for name, description in PROVIDERS.items():
+        assert description.name == name
+        assert set(description.titles) == set(description.environments)
+        assert description.uses_application_credentials == (
+            description.auth is AuthKind.APPLICATION_CREDENTIAL
+        )
+    assert get_description({}) is PROVIDERS[ProviderName.ENODE]
+    assert get_description({CONF_PROVIDER: "hiven"}).link is LinkKind.AUTHORIZATION_CODE

@@ -46,17 +46,16 @@ from custom_components.connected_ev.api.models import (
 from custom_components.connected_ev.api.provider import ProviderFeature
 from custom_components.connected_ev.const import DEFAULT_IDLE_INTERVAL, DOMAIN
 from custom_components.connected_ev.energy import ENERGY_READ_INTERVAL
+from custom_components.connected_ev.identifiers import account_identifier, device_identifier
 from custom_components.connected_ev.options import DATA_PUSH, DEFAULT_PUSH_INTERVAL
 from custom_components.connected_ev.push import (
-    MAX_DELIVERY_BYTES,
     PUSH_STALE_AFTER,
     PushHealth,
     PushManager,
-    PushRegistration,
-    PushSetupError,
-    _async_read_bounded,
     credentials_issue_id,
 )
+from custom_components.connected_ev.push_receiver import MAX_DELIVERY_BYTES, _async_read_bounded
+from custom_components.connected_ev.push_subscription import PushRegistration, PushSetupError
 
 from .conftest import (
     BASIC_VEHICLE_ID,
@@ -276,10 +275,10 @@ async def test_duplicates_applied_once(
     assert await _deliver(client, [retried], delivery_id=None) == 200
     assert hass.states.get(BATTERY).state == "20.0"
 
-    with patch("custom_components.connected_ev.push.SEEN_DELIVERIES", 2):
+    with patch("custom_components.connected_ev.push_receiver.SEEN_DELIVERIES", 2):
         for delivery_id in ("d-2", "d-3", "d-2"):
             assert await _deliver(client, [_event("system:heartbeat")], delivery_id=delivery_id)
-        assert list(init_integration.runtime_data.push._seen) == ["d-3", "d-2"]
+        assert list(init_integration.runtime_data.push.receiver._seen) == ["d-3", "d-2"]
         # d-1 was evicted: its retry is applied again.
         assert await _deliver(client, [first], delivery_id="d-1") == 200
     assert hass.states.get(BATTERY).state == "70.0"
@@ -319,7 +318,7 @@ async def test_account_device_names_its_provider(
 ) -> None:
     """The push sensors' device says whose account it is, not "unknown"."""
     device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, f"account_{USER_ID}"), init_integration.entry_id
+        account_identifier(init_integration), init_integration.entry_id
     )
     assert device is not None
     assert (device.manufacturer, device.model, device.name) == ("Enode", "Account", "Enode sandbox")
@@ -338,8 +337,8 @@ async def test_deleted_removes_the_device(
     assert BASIC_VEHICLE_ID not in _coordinator(init_integration).data.vehicles
     entry_id = init_integration.entry_id
     get = device_registry.async_get_device_by_identifier
-    assert get((DOMAIN, BASIC_VEHICLE_ID), entry_id) is None
-    assert get((DOMAIN, f"account_{USER_ID}"), entry_id) is not None
+    assert get(device_identifier(init_integration, BASIC_VEHICLE_ID), entry_id) is None
+    assert get(account_identifier(init_integration), entry_id) is not None
 
     # Deleting an unknown device changes nothing.
     assert await _deliver(
@@ -504,7 +503,7 @@ async def test_health_change_while_rate_limited_waits(
 ) -> None:
     """While rate limited, the backoff keeps deciding the interval."""
     coordinator = _coordinator(init_integration)
-    coordinator._rate_limited_refreshes = 1
+    coordinator.rate_limit.refreshes = 1
     coordinator.update_interval = timedelta(hours=1)
     assert await _deliver(client, [_event("system:heartbeat")]) == 200
     assert coordinator.update_interval == timedelta(hours=1)
@@ -561,7 +560,7 @@ async def test_unloaded_entry_answers_503_until_set_up_again(
     await hass.async_block_till_done()
     assert await _deliver(client, [_event("system:heartbeat")], delivery_id="2") == 200
 
-    with patch("custom_components.connected_ev.push.create_provider"):
+    with patch("custom_components.connected_ev.push_subscription.create_provider"):
         await hass.config_entries.async_remove(init_integration.entry_id)
     # Home Assistant's own answer for a webhook nobody registered.
     assert await _deliver(client, [_event("system:heartbeat")], delivery_id="3") == 200
@@ -775,7 +774,10 @@ async def test_removal_deletes_the_subscription(
         },
     )
     mock_provider.async_delete_push_subscription.side_effect = outcome
-    with patch("custom_components.connected_ev.push.create_provider", return_value=mock_provider):
+    with patch(
+        "custom_components.connected_ev.push_subscription.create_provider",
+        return_value=mock_provider,
+    ):
         await hass.config_entries.async_remove(init_integration.entry_id)
     mock_provider.async_delete_push_subscription.assert_awaited_once_with(SUBSCRIPTION_ID)
     fake_cloud.async_delete_cloudhook.assert_awaited_once_with(hass, WEBHOOK_ID)
@@ -903,7 +905,7 @@ async def test_events_without_a_user_ignored(
     assert "strangers-car" not in _coordinator(init_integration).data.vehicles
     assert (
         device_registry.async_get_device_by_identifier(
-            (DOMAIN, "strangers-car"), init_integration.entry_id
+            device_identifier(init_integration, "strangers-car"), init_integration.entry_id
         )
         is None
     )

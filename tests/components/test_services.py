@@ -33,6 +33,7 @@ from custom_components.connected_ev.api.models import (
 )
 from custom_components.connected_ev.api.provider import ProviderFeature
 from custom_components.connected_ev.const import DOMAIN
+from custom_components.connected_ev.identifiers import device_identifier
 
 from .conftest import (
     BASIC_VEHICLE_ID,
@@ -59,8 +60,10 @@ def platforms() -> list[Platform]:
 
 
 def _device_id(hass: HomeAssistant, identifier: str) -> str:
-    entry_id = hass.config_entries.async_entries(DOMAIN)[0].entry_id
-    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, identifier), entry_id)
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        device_identifier(entry, identifier), entry.entry_id
+    )
     assert device is not None
     return device.id
 

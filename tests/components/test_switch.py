@@ -348,7 +348,7 @@ async def test_action_updates_from_elsewhere(
     assert coordinator.pending_action(VEHICLE_ID) is None
 
     # A poll that was already under way when the action settled does nothing.
-    await coordinator._async_poll_action(VEHICLE_ID)
+    await coordinator.actions.async_poll(VEHICLE_ID)
     mock_provider.async_get_charge_action.assert_not_called()
 
 

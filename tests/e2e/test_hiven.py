@@ -37,6 +37,7 @@ from custom_components.connected_ev.const import (
     CONF_USER_ID,
     DOMAIN,
 )
+from custom_components.connected_ev.identifiers import device_identifier, entity_unique_id
 from custom_components.connected_ev.link_callback import LINK_CALLBACK_PATH
 from sandbox.hiven.server import HivenSandboxServer
 
@@ -129,7 +130,7 @@ async def test_connect_set_up_and_preferences(
         coordinator = entry.runtime_data.coordinator
         (vehicle_id,) = coordinator.data.vehicles
         soc_id = entity_registry.async_get_entity_id(
-            "sensor", DOMAIN, f"{vehicle_id}_battery_level"
+            "sensor", DOMAIN, entity_unique_id(entry, vehicle_id, "battery_level")
         )
         assert soc_id is not None
         state = hass.states.get(soc_id)
@@ -141,7 +142,7 @@ async def test_connect_set_up_and_preferences(
         assert car.capability_refreshes == 1
 
         device = device_registry.async_get_device_by_identifier(
-            (DOMAIN, vehicle_id), entry.entry_id
+            device_identifier(entry, vehicle_id), entry.entry_id
         )
         assert device is not None
         # Smart charging anywhere needs a target and a ready time: refused in the user's

@@ -45,6 +45,7 @@ from custom_components.connected_ev.const import (
     DOMAIN,
 )
 from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
+from custom_components.connected_ev.identifiers import device_identifier, entity_unique_id
 from custom_components.connected_ev.link_callback import LINK_CALLBACK_PATH
 from sandbox.enode.server import SandboxServer
 
@@ -129,7 +130,9 @@ def _state(
     hass: HomeAssistant, entity_registry: er.EntityRegistry, domain: str, device: str, key: str
 ) -> State:
     """Return the state of a device's entity, found by its unique id."""
-    entity_id = entity_registry.async_get_entity_id(domain, DOMAIN, f"{device}_{key}")
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    unique_id = entity_unique_id(entry, device, key)
+    entity_id = entity_registry.async_get_entity_id(domain, DOMAIN, unique_id)
     assert entity_id is not None, f"no {domain} {key}"
     state = hass.states.get(entity_id)
     assert state is not None
@@ -192,7 +195,7 @@ async def test_link_set_up_plug_in_and_charge(
         (charger_id,) = coordinator.data.chargers
         assert coordinator.data.vehicles[vehicle_id].user_id == entry.data[CONF_USER_ID]
         charger_device = device_registry.async_get_device_by_identifier(
-            (DOMAIN, charger_id), entry.entry_id
+            device_identifier(entry, charger_id), entry.entry_id
         )
         assert charger_device is not None
         assert charger_device.name

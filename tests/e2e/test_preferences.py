@@ -21,6 +21,7 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.connected_ev.const import DOMAIN
+from custom_components.connected_ev.identifiers import device_identifier
 from sandbox.enode.server import SandboxServer
 
 pytestmark = [pytest.mark.usefixtures("socket_enabled"), pytest.mark.timeout(60)]
@@ -79,8 +80,12 @@ async def test_location_charger_and_preferences(hass: HomeAssistant, server: San
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     devices = dr.async_get(hass)
-    vehicle = devices.async_get_device_by_identifier((DOMAIN, vehicle_id), entry.entry_id)
-    charger = devices.async_get_device_by_identifier((DOMAIN, charger_id), entry.entry_id)
+    vehicle = devices.async_get_device_by_identifier(
+        device_identifier(entry, vehicle_id), entry.entry_id
+    )
+    charger = devices.async_get_device_by_identifier(
+        device_identifier(entry, charger_id), entry.entry_id
+    )
     assert vehicle is not None
     assert charger is not None
 

@@ -34,6 +34,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.connected_ev.const import DOMAIN
+from custom_components.connected_ev.identifiers import entity_unique_id
 from custom_components.connected_ev.options import DEFAULT_PUSH_INTERVAL
 from custom_components.connected_ev.push import PushHealth
 from sandbox.enode.server import SandboxServer
@@ -128,7 +129,7 @@ async def test_push_updates_without_a_poll(
     assert entry.runtime_data.coordinator.update_interval == DEFAULT_PUSH_INTERVAL
 
     battery_id = entity_registry.async_get_entity_id(
-        "sensor", DOMAIN, f"{vehicle_id}_battery_level"
+        "sensor", DOMAIN, entity_unique_id(entry, vehicle_id, "battery_level")
     )
     assert battery_id is not None
     async with aiohttp.ClientSession() as session:
@@ -293,7 +294,7 @@ async def test_push_through_home_assistant_cloud(
             assert push.health is PushHealth.HEALTHY
 
             battery_id = entity_registry.async_get_entity_id(
-                "sensor", DOMAIN, f"{vehicle_id}_battery_level"
+                "sensor", DOMAIN, entity_unique_id(entry, vehicle_id, "battery_level")
             )
             assert battery_id is not None
             await _admin(server, "PATCH", f"/vehicles/{vehicle_id}", batteryLevel=12)

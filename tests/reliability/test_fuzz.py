@@ -54,7 +54,7 @@ from custom_components.connected_ev.api.errors import (
 )
 from custom_components.connected_ev.api.hiven.http import error_for_status as hiven_error_for_status
 from custom_components.connected_ev.api.http import RawResponse, decode_json
-from custom_components.connected_ev.services import (
+from custom_components.connected_ev.service_schemas import (
     CREATE_LOCATION_SCHEMA,
     SET_PREFERENCES_SCHEMA,
     UPDATE_LOCATION_SCHEMA,

@@ -32,6 +32,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.connected_ev.const import DOMAIN
+from custom_components.connected_ev.identifiers import device_identifier
 from custom_components.connected_ev.link_callback import LINK_CALLBACK_PATH
 from sandbox.enode.payloads import vehicle_json
 from sandbox.enode.server import SandboxServer
@@ -179,7 +180,9 @@ async def test_no_secret_or_personal_data_in_logs_or_diagnostics(
     await hass.async_block_till_done()
 
     # Preferences, and an action.
-    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, vehicle_id), entry.entry_id)
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        device_identifier(entry, vehicle_id), entry.entry_id
+    )
     assert device is not None
     await hass.services.async_call(
         DOMAIN,

@@ -24,6 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.connected_ev.const import DOMAIN
+from custom_components.connected_ev.identifiers import device_identifier
 from sandbox.enode.server import SandboxServer
 
 from .conftest import (
@@ -171,7 +172,9 @@ async def test_late_update_after_deleted_does_not_bring_the_vehicle_back(
         await hass.async_block_till_done()
 
     def device() -> dr.DeviceEntry | None:
-        return devices.async_get_device_by_identifier((DOMAIN, vehicle_id), entry.entry_id)
+        return devices.async_get_device_by_identifier(
+            device_identifier(entry, vehicle_id), entry.entry_id
+        )
 
     older = vehicle_event(server, vehicle_id, 30)
     deleted = {
@@ -209,7 +212,9 @@ async def test_an_empty_device_list_once_removes_nothing(
 
     devices = dr.async_get(hass)
     for device_id in (vehicle_id, charger_id):
-        assert devices.async_get_device_by_identifier((DOMAIN, device_id), entry.entry_id)
+        assert devices.async_get_device_by_identifier(
+            device_identifier(entry, device_id), entry.entry_id
+        )
     assert hass.states.get(battery).state == STATE_UNAVAILABLE
     (warning,) = warnings_from_integration(caplog.records)
     assert vehicle_id not in warning.getMessage()

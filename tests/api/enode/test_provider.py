@@ -25,7 +25,7 @@ from custom_components.connected_ev.api.models import (
     SocUnit,
     UserInfo,
 )
-from custom_components.connected_ev.api.provider import Provider, ProviderFeature
+from custom_components.connected_ev.api.provider import Provider, ProviderFeature, as_code_linking
 
 from .conftest import (
     ACTION_ID,
@@ -204,8 +204,8 @@ async def test_unknown_device_kind(provider: EnodeProvider, mock_api: aiorespons
         await provider.async_refresh_hint(DeviceKind.UNKNOWN, VEHICLE_ID)
     with pytest.raises(InvalidRequestError):
         await provider.async_set_max_current(DeviceKind.UNKNOWN, CHARGER_ID, 16)
-    with pytest.raises(NotCapableError):
-        await provider.async_complete_link("code", "https://x/cb")
+    with pytest.raises(NotCapableError):  # Enode links through sessions, not codes
+        as_code_linking(provider)
 
     assert request_count(mock_api) == 0
 

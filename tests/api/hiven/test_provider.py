@@ -26,7 +26,6 @@ from custom_components.connected_ev.api.hiven import (
 from custom_components.connected_ev.api.models import (
     Capability,
     ChargingBehavior,
-    ChargingCommand,
     ChargingPreferencesUpdate,
     DeviceKind,
     LinkOptions,
@@ -36,7 +35,19 @@ from custom_components.connected_ev.api.models import (
     SocUnit,
     Weekday,
 )
-from custom_components.connected_ev.api.provider import Provider, ProviderFeature
+from custom_components.connected_ev.api.provider import (
+    Provider,
+    ProviderFeature,
+    as_chargers,
+    as_charging_control,
+    as_code_linking,
+    as_locations,
+    as_preferences,
+    as_push,
+    as_refresh_hints,
+    as_statistics,
+    as_status_reader,
+)
 
 from .conftest import BASE_URL, DEVICE_ID, LOCATION_ID, REDIRECT, USER_ID, load_fixture
 
@@ -74,6 +85,7 @@ def test_protocol_and_identity(provider: HivenProvider, hiven: HivenClient) -> N
     as_protocol: Provider = provider
     assert as_protocol.account_id == USER_ID
     assert as_protocol.features == HIVEN_FEATURES
+    assert frozenset({ProviderFeature.LINK_CODE, ProviderFeature.LOCATIONS}) == HIVEN_FEATURES
     assert ProviderFeature.PUSH not in HIVEN_FEATURES
     assert ProviderFeature.CHARGING_CONTROL not in HIVEN_FEATURES
     assert ProviderFeature.CHARGING_STATISTICS not in HIVEN_FEATURES
@@ -225,7 +237,6 @@ async def test_list_vehicles_empty(provider: HivenProvider, mock_api: aiorespons
     """No vehicles: one request, no capability list."""
     mock_api.get(DEVICES, payload=[load_fixture("device_charger.json")])
     assert await provider.async_list_vehicles() == []
-    assert await provider.async_list_chargers() == []
     assert sent(mock_api, "GET", CAPABILITIES) == []
 
 
@@ -276,25 +287,19 @@ async def test_link_refusals(provider: HivenProvider, mock_api: aioresponses) ->
 
 async def test_not_capable(provider: HivenProvider, mock_api: aioresponses) -> None:
     """Control, chargers, status, statistics and push are not Hiven's: refused, no request."""
-    calls = [
-        provider.async_set_charging(DeviceKind.VEHICLE, DEVICE_ID, ChargingCommand.START),
-        provider.async_get_charge_action(DeviceKind.VEHICLE, "a"),
-        provider.async_refresh_hint(DeviceKind.VEHICLE, DEVICE_ID),
-        provider.async_set_max_current(DeviceKind.VEHICLE, DEVICE_ID, 16),
-        provider.async_get_smart_charging_status(DEVICE_ID),
-        provider.async_get_lifetime_energy(DeviceKind.VEHICLE, DEVICE_ID),
-        provider.async_set_charger_location("c", None),
-        provider.async_create_push_subscription("https://x", "s"),
-        provider.async_test_push_subscription("w"),
-        provider.async_delete_push_subscription("w"),
-    ]
-    for call in calls:
+    for part in (
+        as_charging_control,
+        as_refresh_hints,
+        as_status_reader,
+        as_statistics,
+        as_chargers,
+        as_push,
+    ):
         with pytest.raises(NotCapableError):
-            await call
-    with pytest.raises(NotCapableError):
-        provider.verify_push_delivery("s", b"", {})
-    with pytest.raises(NotCapableError):
-        provider.parse_push_delivery(b"", {})
+            part(provider)
+    assert as_code_linking(provider) is provider
+    assert as_preferences(provider) is provider
+    assert as_locations(provider) is provider
     assert not mock_api.requests
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final
+from typing import ClassVar, Final
 
 from ..errors import (
     InvalidRequestError,
@@ -23,7 +23,6 @@ from ..models import (
     ChargingPreferencesUpdate,
     DeviceKind,
     LinkOptions,
-    LinkResult,
     LinkSession,
     MaxCurrentAction,
     PreferenceField,
@@ -35,13 +34,23 @@ from ..models import (
     Vehicle,
     WebhookTestResult,
 )
-from ..provider import Provider, ProviderFeature
+from ..provider import (
+    Chargers,
+    ChargingControl,
+    LinkSessions,
+    Locations,
+    Provider,
+    ProviderFeature,
+    Push,
+    RefreshHints,
+    SmartChargingPreferences,
+    SmartChargingStatusReader,
+    Statistics,
+    features_of,
+)
 from .client import EnodeClient
 from .parse import preferences_from_policy
 from .webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, parse_delivery, verify_signature
-
-ENODE_FEATURES: Final = frozenset(ProviderFeature) - {ProviderFeature.LINK_CODE}
-"""Enode links, controls, smart-charges, knows locations and pushes: everything but codes."""
 
 ENODE_PREFERENCE_FIELDS: Final = frozenset(
     {PreferenceField.CHARGING_BEHAVIOR, PreferenceField.MINIMAL_SOC, PreferenceField.READY_TIME}
@@ -62,8 +71,31 @@ for. A fixed start earlier than any data Enode can hold (its device APIs date fr
 remembered between requests."""
 
 
-class EnodeProvider:
-    """The ``Provider`` protocol on top of an ``EnodeClient`` and one Enode user id."""
+class EnodeProvider(
+    Provider,
+    LinkSessions,
+    Chargers,
+    ChargingControl,
+    RefreshHints,
+    Statistics,
+    SmartChargingPreferences,
+    SmartChargingStatusReader,
+    Locations,
+    Push,
+):
+    """Every part of the ``Provider`` interface on an ``EnodeClient`` and one Enode user id.
+
+    Enode's vehicles also say whether they are reachable, their charge limit and which
+    charging location they are at (``DATA_FEATURES``).
+    """
+
+    DATA_FEATURES: ClassVar[frozenset[ProviderFeature]] = frozenset(
+        {
+            ProviderFeature.REACHABILITY,
+            ProviderFeature.CHARGE_LIMIT,
+            ProviderFeature.LOCATION_MATCHING,
+        }
+    )
 
     def __init__(self, client: EnodeClient, user_id: str) -> None:
         self._client = client
@@ -78,11 +110,6 @@ class EnodeProvider:
     def account_id(self) -> str:
         """The Enode user id: chosen by the integration and stable for the account."""
         return self._user_id
-
-    @property
-    def features(self) -> frozenset[ProviderFeature]:
-        """Every feature but code linking."""
-        return ENODE_FEATURES
 
     async def async_validate(self) -> UserInfo:
         """Fetch the user: proves the credentials and shows which vendors still work.
@@ -114,10 +141,6 @@ class EnodeProvider:
         return await self._client.async_create_link_session(
             self._user_id, vendor_type=kind, language=language, redirect_uri=redirect_uri
         )
-
-    async def async_complete_link(self, code: str, redirect_uri: str) -> LinkResult:
-        """Enode links without codes: the Link UI ends linked or cancelled."""
-        raise NotCapableError("Enode links through link sessions, not codes")
 
     async def async_set_charging(
         self, kind: DeviceKind, device_id: str, command: ChargingCommand
@@ -288,5 +311,5 @@ class EnodeProvider:
         return parse_delivery(body, headers.get(DELIVERY_HEADER))
 
 
-if TYPE_CHECKING:
-    _: type[Provider] = EnodeProvider
+ENODE_FEATURES: Final = features_of(EnodeProvider)
+"""Enode links, controls, smart-charges, knows locations and pushes: everything but codes."""

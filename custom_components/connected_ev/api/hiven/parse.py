@@ -53,7 +53,7 @@ def _required_id(obj: JsonObject, key: str, what: str) -> str:
     return value
 
 
-def _str(value: object) -> str | None:
+def _non_empty_str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
@@ -61,7 +61,7 @@ def _bool(value: object) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _number(value: object) -> float | None:
+def _number_or_numeric_str(value: object) -> float | None:
     """Read a finite number; numeric strings count (the document types some as strings)."""
     if isinstance(value, bool):
         return None
@@ -80,7 +80,7 @@ def _number(value: object) -> float | None:
 
 
 def _int(value: object) -> int | None:
-    number = _number(value)
+    number = _number_or_numeric_str(value)
     return int(number) if number is not None and number.is_integer() else None
 
 
@@ -127,7 +127,7 @@ def parse_connect(data: object, status: int) -> ConnectResult:
     return ConnectResult(
         device_id=_required_id(obj, "deviceId", "connect result"),
         outcome=outcome,
-        message=_str(obj.get("message")),
+        message=_non_empty_str(obj.get("message")),
     )
 
 
@@ -137,7 +137,7 @@ def parse_connect(data: object, status: int) -> ConnectResult:
 def _soc_level(value: object) -> SocLevel | None:
     if not isinstance(value, dict):
         return None
-    number = _number(value.get("value"))
+    number = _number_or_numeric_str(value.get("value"))
     if number is None:
         return None
     unit = value.get("unit")
@@ -194,8 +194,8 @@ def parse_ev_preferences(data: object) -> HivenEvPreferences:
         target_soc=_soc_level(obj.get("targetSoC")),
         ready_time=_time(obj.get("readyTime")),
         weekday_ready_times=_weekday_times(obj.get("weekDaySpecificReadyTimes")),
-        battery_capacity_kwh=_number(obj.get("batteryCapacity")),
-        default_spot_price_area_id=_str(obj.get("defaultSpotPriceAreaId")),
+        battery_capacity_kwh=_number_or_numeric_str(obj.get("batteryCapacity")),
+        default_spot_price_area_id=_non_empty_str(obj.get("defaultSpotPriceAreaId")),
     )
 
 
@@ -209,19 +209,19 @@ def parse_device(data: object) -> HivenDevice:
     preferences = settings_obj.get("chargingPreferences")
     return HivenDevice(
         id=_required_id(obj, "id", "device"),
-        type=_str(obj.get("type")),
-        integration=_str(obj.get("integration")),
-        user_id=_str(attrs.get("userId")),
-        manufacturer=_str(attrs.get("manufacturer")),
-        model=_str(attrs.get("model")),
+        type=_non_empty_str(obj.get("type")),
+        integration=_non_empty_str(obj.get("integration")),
+        user_id=_non_empty_str(attrs.get("userId")),
+        manufacturer=_non_empty_str(attrs.get("manufacturer")),
+        model=_non_empty_str(attrs.get("model")),
         year=_int(attrs.get("year")),
-        name=_str(attrs.get("name")),
-        vin=_str(attrs.get("vin")),
-        engine_type=_str(attrs.get("engineType")),
-        device_type=_str(attrs.get("deviceType")),
-        partner_id=_str(attrs.get("partnerId")),
-        partner_name=_str(attrs.get("partnerName")),
-        external_id=_str(attrs.get("externalId")),
+        name=_non_empty_str(attrs.get("name")),
+        vin=_non_empty_str(attrs.get("vin")),
+        engine_type=_non_empty_str(attrs.get("engineType")),
+        device_type=_non_empty_str(attrs.get("deviceType")),
+        partner_id=_non_empty_str(attrs.get("partnerId")),
+        partner_name=_non_empty_str(attrs.get("partnerName")),
+        external_id=_non_empty_str(attrs.get("externalId")),
         created_at=_datetime(obj.get("createdAt")),
         associated_to_charger=_bool(obj.get("associatedToCharger")),
         associated_charger_ids=_str_tuple(obj.get("associatedChargerIds")) or (),
@@ -241,16 +241,16 @@ def parse_status(data: object) -> HivenVehicleStatus:
     """Vehicle telemetry."""
     obj = _object(data, "vehicle status")
     status = obj.get("chargingStatus")
-    soc = _number(obj.get("soc"))
+    soc = _number_or_numeric_str(obj.get("soc"))
     return HivenVehicleStatus(
-        id=_str(obj.get("id")),
+        id=_non_empty_str(obj.get("id")),
         timestamp=_datetime(obj.get("timestamp")),
         soc=soc if soc is not None and 0 <= soc <= 100 else None,
-        range_km=_number(obj.get("range")),
+        range_km=_number_or_numeric_str(obj.get("range")),
         charging_status=(
             HivenChargingStatus(status) if isinstance(status, str) else HivenChargingStatus.UNKNOWN
         ),
-        battery_capacity_kwh=_number(obj.get("batteryCapacity")),
+        battery_capacity_kwh=_number_or_numeric_str(obj.get("batteryCapacity")),
     )
 
 
@@ -268,8 +268,8 @@ def parse_capabilities(data: object) -> list[VehicleModelCapabilities]:
         capabilities = _capability_set(obj.get("capabilities"))
         result.append(
             VehicleModelCapabilities(
-                make=_str(obj.get("make")) or "",
-                model=_str(obj.get("model")) or "",
+                make=_non_empty_str(obj.get("make")) or "",
+                model=_non_empty_str(obj.get("model")) or "",
                 year_range=YearRange(_int(years_obj.get("start")), _int(years_obj.get("end"))),
                 type=HivenVehicleType(kind) if isinstance(kind, str) else HivenVehicleType.UNKNOWN,
                 capabilities=capabilities,
@@ -305,18 +305,18 @@ def parse_location(data: object) -> HivenLocation:
     """
     obj = _object(data, "location")
     coordinates = _object(obj.get("coordinates"), "location coordinates")
-    latitude = _number(coordinates.get("latitude"))
-    longitude = _number(coordinates.get("longitude"))
+    latitude = _number_or_numeric_str(coordinates.get("latitude"))
+    longitude = _number_or_numeric_str(coordinates.get("longitude"))
     if latitude is None or longitude is None:
         raise InvalidResponseError("Hiven location: coordinates are missing or not numbers")
     return HivenLocation(
         id=_required_id(obj, "locationId", "location"),
         latitude=latitude,
         longitude=longitude,
-        name=_str(obj.get("name")),
-        country_code=_str(obj.get("countryCode")),
-        postal_code=_str(obj.get("postalCode")),
-        spot_price_area_id=_str(obj.get("spotPriceAreaId")),
+        name=_non_empty_str(obj.get("name")),
+        country_code=_non_empty_str(obj.get("countryCode")),
+        postal_code=_non_empty_str(obj.get("postalCode")),
+        spot_price_area_id=_non_empty_str(obj.get("spotPriceAreaId")),
     )
 
 

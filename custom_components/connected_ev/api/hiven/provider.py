@@ -1,9 +1,9 @@
 """Hiven as a ``Provider``: one Hiven user (API key + user id) is one account.
 
 Hiven has no start/stop, charger, push, refresh-hint or charging-statistics endpoints in its
-vehicle document, and no smart-charging status: those features are absent and their calls
-raise ``NotCapableError``. Linking is code based (Smartcar): ``async_create_link_session`` gives
-the authorization URL, ``async_complete_link`` hands the redirect's code to Hiven.
+vehicle document, and no smart-charging status: the provider has none of those parts.
+Linking is code based (Smartcar): ``async_create_link_session`` gives the authorization URL,
+``async_complete_link`` hands the redirect's code to Hiven.
 """
 
 from __future__ import annotations
@@ -12,16 +12,13 @@ import asyncio
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import time
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from ..errors import NotCapableError, NotFoundError
 from ..models import (
     Capability,
     CapabilityInfo,
-    ChargeAction,
-    Charger,
     ChargingBehavior,
-    ChargingCommand,
     ChargingLocation,
     ChargingPreferences,
     ChargingPreferencesUpdate,
@@ -29,17 +26,13 @@ from ..models import (
     LinkOptions,
     LinkResult,
     LinkSession,
-    MaxCurrentAction,
     PreferenceField,
-    PushDelivery,
-    SmartChargingStatus,
     SocUnit,
     UserInfo,
     Vehicle,
-    WebhookTestResult,
     Weekday,
 )
-from ..provider import Provider, ProviderFeature
+from ..provider import CodeLinking, Locations, Provider, SmartChargingPreferences, features_of
 from .client import UNSET, HivenClient
 from .models import (
     AuthorizationMode,
@@ -49,12 +42,6 @@ from .models import (
     SocLevel,
     VehicleModelCapabilities,
 )
-
-HIVEN_FEATURES: Final = frozenset({ProviderFeature.LINK_CODE, ProviderFeature.LOCATIONS})
-"""Code linking and user locations. Preferences need no feature flag (they are told by
-``supported_preference_fields``); SMART_CHARGING is left out because it stands for the
-smart-charging *status*, which Hiven does not offer (it would be an always-unknown sensor
-and one failing request per plugged-in vehicle and poll)."""
 
 HIVEN_BEHAVIORS: Final = frozenset(
     {ChargingBehavior.OFF, ChargingBehavior.AT_LOCATION, ChargingBehavior.ANYWHERE}
@@ -125,8 +112,11 @@ def location_to_shared(location: HivenLocation, user_id: str, timezone: str) -> 
     )
 
 
-class HivenProvider:
-    """The ``Provider`` protocol on top of a ``HivenClient``.
+class HivenProvider(Provider, CodeLinking, SmartChargingPreferences, Locations):
+    """Code linking, preferences and locations on top of a ``HivenClient``.
+
+    Not ``SmartChargingStatusReader``: Hiven has no smart-charging *status* (it would be an
+    always-unknown sensor and one failing request per plugged-in vehicle and poll).
 
     ``country_code`` is where new locations are (Hiven needs it for the price area) and
     ``timezone`` the time zone reported for locations: both are Home Assistant's.
@@ -149,11 +139,6 @@ class HivenProvider:
     def account_id(self) -> str:
         """The Hiven user id."""
         return self._client.user_id
-
-    @property
-    def features(self) -> frozenset[ProviderFeature]:
-        """Code linking and locations (see ``HIVEN_FEATURES``)."""
-        return HIVEN_FEATURES
 
     async def async_validate(self) -> UserInfo:
         """List the devices: one cheap request that needs both the key and the user."""
@@ -213,10 +198,6 @@ class HivenProvider:
             capabilities = model_capabilities(device, self._models)
         self._capabilities[device.id] = capabilities
 
-    async def async_list_chargers(self) -> list[Charger]:
-        """Hiven's vehicle API has no chargers."""
-        return []
-
     async def async_create_link_session(
         self,
         kind: DeviceKind,
@@ -246,30 +227,6 @@ class HivenProvider:
         """Connect the vehicle (``DeviceOwnedByAnotherUserError`` on 409)."""
         result = await self._client.async_connect(auth_code=code, redirect_url=redirect_uri)
         return LinkResult(device_id=result.device_id, already_linked=result.already_added)
-
-    async def async_set_charging(
-        self, kind: DeviceKind, device_id: str, command: ChargingCommand
-    ) -> ChargeAction:
-        """Hiven's vehicle document has no start/stop endpoint."""
-        raise NotCapableError("Hiven cannot start or stop charging")
-
-    async def async_get_charge_action(self, kind: DeviceKind, action_id: str) -> ChargeAction:
-        """There are no charging actions."""
-        raise NotCapableError("Hiven has no charging actions")
-
-    async def async_refresh_hint(self, kind: DeviceKind, device_id: str) -> None:
-        """There is no refresh hint."""
-        raise NotCapableError("Hiven has no refresh hint")
-
-    async def async_set_max_current(
-        self, kind: DeviceKind, device_id: str, max_current_a: float
-    ) -> MaxCurrentAction:
-        """There is no current control."""
-        raise NotCapableError("Hiven cannot set the charging current")
-
-    async def async_get_lifetime_energy(self, kind: DeviceKind, device_id: str) -> float:
-        """Hiven's document has no charging statistics or energy counter."""
-        raise NotCapableError("Hiven has no charging statistics")
 
     # --- smart-charging preferences: the ev-preferences resource -------------------------
 
@@ -329,10 +286,6 @@ class HivenProvider:
             )
         return await self.async_get_charging_preferences(vehicle_id)
 
-    async def async_get_smart_charging_status(self, vehicle_id: str) -> SmartChargingStatus:
-        """Hiven's document has no smart-charging status."""
-        raise NotCapableError("Hiven has no smart-charging status")
-
     # --- charging locations: user locations (assumption A2) ------------------------------
 
     async def async_list_locations(self) -> list[ChargingLocation]:
@@ -378,35 +331,9 @@ class HivenProvider:
         await self._client.async_delete_location(location_id)
         return gone
 
-    async def async_set_charger_location(self, charger_id: str, location_id: str | None) -> Charger:
-        """There are no chargers."""
-        raise NotCapableError("Hiven has no chargers")
-
-    # --- push: none ----------------------------------------------------------------------
-
-    async def async_create_push_subscription(self, url: str, secret: str) -> str:
-        """Hiven does not push."""
-        raise NotCapableError("Hiven does not push")
-
-    async def async_test_push_subscription(self, subscription_id: str) -> WebhookTestResult:
-        """Hiven does not push."""
-        raise NotCapableError("Hiven does not push")
-
-    async def async_delete_push_subscription(self, subscription_id: str) -> None:
-        """Hiven does not push."""
-        raise NotCapableError("Hiven does not push")
-
-    def verify_push_delivery(self, secret: str, body: bytes, headers: Mapping[str, str]) -> None:
-        """Hiven does not push."""
-        raise NotCapableError("Hiven does not push")
-
-    def parse_push_delivery(self, body: bytes, headers: Mapping[str, str]) -> PushDelivery:
-        """Hiven does not push."""
-        raise NotCapableError("Hiven does not push")
-
     def _shared(self, location: HivenLocation) -> ChargingLocation:
         return location_to_shared(location, self._client.user_id, self._timezone)
 
 
-if TYPE_CHECKING:
-    _: type[Provider] = HivenProvider
+HIVEN_FEATURES: Final = features_of(HivenProvider)
+"""Code linking and user locations; preferences are told by ``supported_preference_fields``."""
