@@ -1,26 +1,115 @@
-"""Benchmark: provider requests, refresh cost, push latency and charging confirmation.
+"""Benchmark: requests per day and staleness as a user sees it, over one simulated day.
 
-Statistics requests (lifetime energy) are measured at setup and per refresh, and counted
-per day by replaying the coordinator's own energy schedule over the day profile.
+Every configuration runs the same day side by side, each against its own Enode sandbox (so
+each sandbox's request counters, token requests included, are one configuration's): our
+defaults (push off), push on, the budget mode, and the reference — a plain poll of the
+vehicle list every 5 minutes (first page only, through the Enode client, as a naive
+integration would) — each at N = 1, 10 and 100 vehicles (and as many chargers). The
+sandboxes refresh devices on Enode's own cadence (``provider_cadence``), so a change in the
+car reaches the API only at Enode's next read of it.
 
-Runs the sandbox and a real Home Assistant (the test harness's ``async_test_home_assistant``)
-in one process, on loopback only. Not a test: it prints a table. Run through ``scripts/bench``.
+The day: vehicle 1 of each account charges on charger 1 from 18:00 to 20:00, everything else
+is idle (plugging in and out are direct sandbox changes: Enode shows them at once). At 48
+seeded moments the car's odometer changes (a car-side change, shown from Enode's next read);
+staleness is the time from that change to the Home Assistant sensor showing it (for the
+reference: to the poll that reads it). A change never shown counts until the end of the day
+plus an hour.
+
+Time is simulated: one clock (``VirtualClock``) stands behind ``time.monotonic`` (the event
+loop's timers), ``time.time`` and Home Assistant's ``utcnow``, and the sandboxes' clocks
+follow it. It runs at real speed and jumps ahead to the next timer or event whenever Home
+Assistant is idle, so a day takes seconds. Also measured: staleness at equal budgets against
+an even spread of as many polls, and a refresh's CPU time and state writes when one device of
+100 + 100 changed against when all changed.
+
+Runs the sandboxes and a real Home Assistant (the test harness's ``async_test_home_assistant``)
+in one process, on loopback only. Not a test: it prints tables. Run through ``scripts/bench``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import statistics
 import sys
+import threading
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+DAY = 24 * 3600.0
+START = datetime(2026, 3, 2, tzinfo=UTC).timestamp()
+"""Midnight starting the simulated day (a Monday)."""
+SETUP_LEAD = 1800.0
+"""Simulated seconds before the day at which the entries are set up (not counted)."""
+TAIL = 3600.0
+"""Simulated time after the day for the last probes to show (requests not counted)."""
+CHARGE_FROM, CHARGE_UNTIL = START + 18 * 3600, START + 20 * 3600
+PROBES = 48
+PROBE_SEED = 15
+SIZES = (1, 10, 100)
+MAX_STEP = 300.0
+"""Longest jump: the sandboxes' webhook heartbeats (every 5 minutes) still go out."""
+REFERENCE_INTERVAL = 300.0
+TOKEN_TTL = 3600.0
+"""Lifetime of the sandbox's access tokens (3599 s): a poller fetches one an hour."""
+BUDGET_ROW = 96
+EQUAL_BUDGETS = (48, 96, 288)
+WORK_SAMPLES = 5
+
+
+class VirtualClock:
+    """Real time plus an offset that only grows: every clock of the process reads it."""
+
+    def __init__(self, start: float) -> None:
+        self._real_monotonic = time.monotonic
+        self._real_time = time.time
+        self.offset = start - self._real_time()
+
+    def monotonic(self) -> float:
+        """``time.monotonic`` with the offset: the event loop's timers jump with it."""
+        return self._real_monotonic() + self.offset
+
+    def time(self) -> float:
+        """``time.time`` with the offset (POSIX seconds of the simulated moment)."""
+        return self._real_time() + self.offset
+
+    def utcnow(self) -> datetime:
+        """Home Assistant's ``utcnow`` on this clock."""
+        return datetime.fromtimestamp(self.time(), UTC)
+
+    def install(self) -> None:
+        """Replace the process's clocks; called before Home Assistant is imported.
+
+        Home Assistant binds ``utcnow`` (and the time trackers' copies) at import, as its
+        test harness knows; they are replaced the same way.
+        """
+        time.monotonic = self.monotonic
+        time.time = self.time
+        from homeassistant import util  # noqa: PLC0415
+        from homeassistant.helpers import event  # noqa: PLC0415
+        from homeassistant.util import dt as dt_util  # noqa: PLC0415
+
+        dt_util.utcnow = self.utcnow  # type: ignore[assignment]
+        util.utcnow = self.utcnow  # type: ignore[attr-defined,assignment]
+        event.time_tracker_utcnow = self.utcnow  # type: ignore[assignment]
+        event.time_tracker_timestamp = self.time
+
+    def jump(self, seconds: float) -> None:
+        """Move every clock ahead at once."""
+        self.offset += max(0.0, seconds)
+
+
+CLOCK = VirtualClock(START - SETUP_LEAD)
+CLOCK.install()
 
 import aiohttp  # noqa: E402
 from aiohttp.test_utils import TestServer  # noqa: E402
@@ -29,8 +118,8 @@ from homeassistant.components.application_credentials import (  # noqa: E402
     ClientCredential,
     async_import_client_credential,
 )
-from homeassistant.config_entries import ConfigEntry  # noqa: E402
-from homeassistant.core import HomeAssistant  # noqa: E402
+from homeassistant.const import EVENT_STATE_CHANGED  # noqa: E402
+from homeassistant.core import Event, HomeAssistant  # noqa: E402
 from homeassistant.helpers import entity_registry as er  # noqa: E402
 from homeassistant.setup import async_setup_component  # noqa: E402
 from pytest_homeassistant_custom_component.common import (  # noqa: E402
@@ -38,51 +127,50 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
     async_test_home_assistant,
 )
 
-from custom_components.connected_ev.api.models import ActionState  # noqa: E402
+from custom_components.connected_ev.api.enode.client import EnodeClient  # noqa: E402
+from custom_components.connected_ev.api.enode.const import EnodeEndpoints  # noqa: E402
 from custom_components.connected_ev.const import DOMAIN  # noqa: E402
-from custom_components.connected_ev.energy import EnergySchedule  # noqa: E402
 from custom_components.connected_ev.identifiers import entity_unique_id  # noqa: E402
+from custom_components.connected_ev.options import (  # noqa: E402
+    CONF_DAILY_BUDGET,
+    PollingPolicy,
+)
+from custom_components.connected_ev.providers import get_description  # noqa: E402
+from sandbox.enode.runtime import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET  # noqa: E402
 from sandbox.enode.server import SandboxServer  # noqa: E402
 
-SIZES = (1, 10, 100)
-REFRESH_SAMPLES = 7
-LATENCY_CHANGES = 50
-SWITCH_TRIALS_PUSH = 5
-SWITCH_TRIALS_POLL = 2
-ACTION_DELAY = 1.0
-OPTIONS = {"manual_only": False, "charging_interval": 2, "idle_interval": 7, "push_interval": 60}
 
-# The day profile: 2 h charging (2-minute polls), 22 h idle (7-minute polls).
-POLLS_ADAPTIVE = 2 * 60 / 2 + 22 * 60 / 7
-POLLS_PUSH = 24 * 60 / 60
-POLLS_FIXED_5 = 24 * 60 / 5
-STATISTICS_ROUTE = "GET /users/{userId}/statistics/charging"
+@dataclass
+class Probe:
+    """A car-side odometer change and when a configuration first showed it."""
+
+    at: float
+    value: float
+    shown: dict[str, float] = field(default_factory=dict)
 
 
-async def _admin(server: SandboxServer, method: str, route: str, **body: Any) -> Any:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(method, f"{server.url}/_sandbox{route}", json=body or None) as response,
-    ):
-        text = await response.text()
-        if response.status >= 300:
-            raise RuntimeError(f"{method} {route}: {response.status} {text}")
-        return await response.json() if text else None
+@dataclass
+class Participant:
+    """One configuration at one size: its sandbox, what it showed, what it cost."""
 
+    name: str
+    size: int
+    server: SandboxServer
+    vehicle_id: str = ""
+    charger_id: str = ""
+    base_odometer: float = 0.0
+    entry: Any = None
+    entity_id: str = ""
+    requests: int = 0
+    poller: EnodeClient | None = None
+    poll_interval: float = 0.0
+    next_poll: float = 0.0
+    shown_value: float = 0.0
 
-async def _requests(server: SandboxServer, route: str | None = None) -> int:
-    counts = await _admin(server, "GET", "/requests")
-    return int(counts["total"] if route is None else counts["byRoute"].get(route, 0))
-
-
-async def _wait_for(check: Callable[[], bool], limit: float = 15.0) -> float:
-    """Wait (bounded) until ``check`` holds; return the seconds it took."""
-    start = time.perf_counter()
-    while not check():
-        if time.perf_counter() - start > limit:
-            raise TimeoutError("condition not reached")
-        await asyncio.sleep(0.002)
-    return time.perf_counter() - start
+    @property
+    def key(self) -> str:
+        """Name and size: the key of what this participant showed."""
+        return f"{self.name}/{self.size}"
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -90,290 +178,444 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def _setup_entry(hass: HomeAssistant, server: SandboxServer, user_id: str) -> Any:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=user_id,
-        unique_id=user_id,
-        data={
-            "provider": "enode",
-            "environment": "custom",
-            "base_url": server.url,
-            "user_id": user_id,
-            "auth_implementation": DOMAIN,
-        },
-        options={**OPTIONS, "push": False},
-    )
-    entry.add_to_hass(hass)
-    await _admin(server, "DELETE", "/requests")
-    start = time.perf_counter()
-    if not await hass.config_entries.async_setup(entry.entry_id):
-        raise RuntimeError("setup failed")
-    await hass.async_block_till_done()
-    elapsed = time.perf_counter() - start
-    return entry, elapsed, await _requests(server, STATISTICS_ROUTE)
+def _probes() -> list[Probe]:
+    draw = random.Random(PROBE_SEED)  # noqa: S311 - reproducible benchmark moments
+    moments = sorted(START + draw.uniform(0, DAY) for _ in range(PROBES))
+    return [Probe(at, float(index + 1)) for index, at in enumerate(moments)]
 
 
-async def _enable_push(hass: HomeAssistant, entry: Any) -> None:
-    flow = await hass.config_entries.options.async_init(entry.entry_id)
-    flow = await hass.config_entries.options.async_configure(
-        flow["flow_id"], {**OPTIONS, "push": True}
-    )
-    if flow.get("step_id") != "push_enabled":
-        raise RuntimeError(f"push not enabled: {flow.get('errors')}")
-    await hass.config_entries.options.async_configure(flow["flow_id"], {})
-    await hass.async_block_till_done(wait_background_tasks=True)
+class Bench:
+    """Home Assistant, the sandboxes and the simulated day."""
 
+    def __init__(self, hass: HomeAssistant) -> None:
+        self.hass = hass
+        self.participants: list[Participant] = []
+        self.probes = _probes()
+        self.session: aiohttp.ClientSession | None = None
 
-async def _measure_refresh(server: SandboxServer, entry: Any) -> dict[str, float]:
-    coordinator = entry.runtime_data.coordinator
-    walls: list[float] = []
-    cpus: list[float] = []
-    requests: list[int] = []
-    statistics_requests = 0
-    for _ in range(REFRESH_SAMPLES):
-        await _admin(server, "DELETE", "/requests")
-        wall, cpu = time.perf_counter(), time.process_time()
-        await coordinator.async_refresh()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-        requests.append(await _requests(server))
-        statistics_requests += await _requests(server, STATISTICS_ROUTE)
-    return {
-        "requests": statistics.median(requests),
-        "statistics_per_refresh": statistics_requests / REFRESH_SAMPLES,
-        "wall_ms": statistics.median(walls) * 1000,
-        "cpu_ms": statistics.median(cpus) * 1000,
-    }
+    # --- setting up ------------------------------------------------------------------
 
+    async def add(self, name: str, size: int, options: dict[str, Any] | None) -> Participant:
+        """Start a sandbox with ``size`` vehicles and chargers; set up an entry unless None."""
+        # No background ticks: their timers would cut the day into half-second steps. The
+        # day ticks the push sandboxes itself, at each step.
+        server = SandboxServer(action_delay=5.0, provider_cadence=True, background=False, seed=size)
+        await server.start()
+        if abs(server.clock.now() - CLOCK.time()) > 1:
+            raise RuntimeError("the sandbox does not read the simulated clock")
+        part = Participant(name, size, server)
+        user = f"{name}-{size}"
+        vehicles, chargers = server.world.seed_user(user, vehicles=size, chargers=size)
+        part.vehicle_id, part.charger_id = vehicles[0].id, chargers[0].id
+        part.base_odometer = vehicles[0].odometer_km
+        self.participants.append(part)
+        if options is None:
+            return part
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=user,
+            unique_id=user,
+            data={
+                "provider": "enode",
+                "environment": "custom",
+                "base_url": server.url,
+                "user_id": user,
+                "auth_implementation": DOMAIN,
+            },
+            options={key: value for key, value in options.items() if key != "push"},
+        )
+        entry.add_to_hass(self.hass)
+        if not await self.hass.config_entries.async_setup(entry.entry_id):
+            raise RuntimeError(f"setup of {user} failed")
+        await self.hass.async_block_till_done()
+        part.entry = entry
+        unique_id = entity_unique_id(entry, part.vehicle_id, "odometer")
+        entity_id = er.async_get(self.hass).async_get_entity_id("sensor", DOMAIN, unique_id)
+        if entity_id is None:
+            raise RuntimeError("the benchmark vehicle has no odometer sensor")
+        part.entity_id = entity_id
+        return part
 
-def _statistics_per_day(*, push: bool) -> int:
-    """Replay one day of the coordinator's energy schedule (its own ``EnergySchedule``).
-
-    The day profile: one vehicle charges on its charger for 2 h, every other device is idle
-    (idle devices cost nothing after start-up; the start-up reads are not part of the day).
-    Push off: charge states are seen at polls (2 min while charging, 7 min idle); push on:
-    when they change (a delivery), with the hourly safety poll. A read happens when due.
-    """
-    start = datetime(2026, 1, 5, tzinfo=UTC)
-    charge_from, charge_until = start + timedelta(hours=18), start + timedelta(hours=20)
-    changes = [charge_from, charge_until] if push else []
-    schedule = EnergySchedule()
-
-    def charging(at: datetime) -> bool:
-        return charge_from <= at < charge_until
-
-    def poll_interval(at: datetime) -> timedelta:
-        if push:
-            return timedelta(minutes=OPTIONS["push_interval"])
-        return timedelta(minutes=OPTIONS["charging_interval" if charging(at) else "idle_interval"])
-
-    def read(at: datetime) -> int:
-        due = schedule.start_reads(at)
-        for device in due:
-            schedule.read_succeeded(device, at)
-        return len(due)
-
-    schedule.observe({"vehicle": False, "charger": False}, start)
-    read(start)
-    at, next_poll, reads = start, start + poll_interval(start), 0
-    while True:
-        candidates = [next_poll, *(change for change in changes if change > at)]
-        if (due := schedule.next_due()) is not None:
-            candidates.append(due)
-        at = min(candidates)
-        if at >= start + timedelta(days=1):
-            return reads
-        if at == next_poll or at in changes:
-            schedule.observe(dict.fromkeys(("vehicle", "charger"), charging(at)), at)
-        if at == next_poll:
-            next_poll = at + poll_interval(at)
-        reads += read(at)
-
-
-async def _push_latency(
-    hass: HomeAssistant, server: SandboxServer, entity_id: str, vehicle_id: str
-) -> list[float]:
-    latencies: list[float] = []
-    for i in range(LATENCY_CHANGES):
-        level = 20 + i % 60
-        start = time.perf_counter()
-        await _admin(server, "PATCH", f"/vehicles/{vehicle_id}", batteryLevel=level)
-
-        def updated(level: int = level) -> bool:
-            state = hass.states.get(entity_id)
-            return (
-                state is not None
-                and state.state not in ("unknown", "unavailable")
-                and (float(state.state) == level)
+    async def enable_push(self, part: Participant) -> None:
+        """Turn push on through the options flow, as a user does."""
+        entry = part.entry
+        policy = PollingPolicy.from_options(entry.options, get_description(entry.data).polling)
+        ticking = asyncio.create_task(self._tick(part.server))  # delivers the test event
+        try:
+            flow = await self.hass.config_entries.options.async_init(entry.entry_id)
+            flow = await self.hass.config_entries.options.async_configure(
+                flow["flow_id"],
+                {
+                    **entry.options,
+                    "push": True,
+                    "manual_only": policy.manual_only,
+                    "charging_interval": policy.charging_interval.total_seconds() // 60,
+                    "idle_interval": policy.idle_interval.total_seconds() // 60,
+                    "push_interval": policy.push_interval.total_seconds() // 60,
+                },
             )
+            if flow.get("step_id") != "push_enabled":
+                raise RuntimeError(f"push not enabled: {flow.get('errors')}")
+            await self.hass.config_entries.options.async_configure(flow["flow_id"], {})
+            await self.hass.async_block_till_done()
+        finally:
+            ticking.cancel()
 
-        await _wait_for(updated)
-        latencies.append(time.perf_counter() - start)
-    return latencies
+    @staticmethod
+    async def _tick(server: SandboxServer) -> None:
+        while True:
+            await server.settle()
+            await asyncio.sleep(0.05)
+
+    def add_reference(self, part: Participant, interval: float) -> None:
+        """Poll the first page of the vehicle list every ``interval`` seconds from 00:00."""
+        assert self.session is not None
+        part.poller = EnodeClient(
+            self.session,
+            part.server.client_id,
+            part.server.client_secret,
+            EnodeEndpoints(part.server.url, part.server.token_url),
+        )
+        part.poll_interval = interval
+        part.next_poll = START
+
+    # --- the day ---------------------------------------------------------------------
+
+    def _on_state(self, event: Event[Any]) -> None:
+        entity_id = event.data.get("entity_id")
+        for part in self.participants:
+            if part.entity_id and part.entity_id == entity_id:
+                state = event.data.get("new_state")
+                with contextlib.suppress(AttributeError, TypeError, ValueError):
+                    self._show(part, float(state.state) - part.base_odometer)
+
+    def _show(self, part: Participant, value: float) -> None:
+        part.shown_value = max(part.shown_value, value)
+        now = CLOCK.time()
+        for probe in self.probes:
+            if probe.value <= part.shown_value and part.key not in probe.shown:
+                probe.shown[part.key] = now - probe.at
+
+    async def _poll(self, part: Participant) -> None:
+        assert part.poller is not None
+        page = await part.poller.async_list_vehicles_page(f"{part.name}-{part.size}")
+        for vehicle in page.items:
+            if vehicle.id == part.vehicle_id and vehicle.odometer is not None:
+                self._show(part, float(vehicle.odometer.distance_km or 0) - part.base_odometer)
+
+    def _next_timer(self) -> float:
+        """When the integration's next timer is due, on the simulated clock.
+
+        Only the integration's timers (its coordinators' polls and its own scheduled work)
+        are jumped to; Home Assistant's and aiohttp's housekeeping timers (every few
+        seconds) run whenever the clock passes them.
+        """
+        loop = asyncio.get_running_loop()
+        due = [
+            handle.when()
+            for handle in getattr(loop, "_scheduled", [])
+            if not handle.cancelled()
+            and ("connected_ev" in (text := repr(handle)) or "DataUpdateCoordinator" in text)
+        ]
+        return CLOCK.time() + (min(due) - loop.time()) if due else float("inf")
+
+    async def _idle(self) -> None:
+        """Wait until nothing runs: no request may be in flight when the clock jumps."""
+        for _ in range(3):
+            await asyncio.sleep(0)
+        await self.hass.async_block_till_done(wait_background_tasks=True)
+
+    async def run_day(self) -> None:
+        """Run the day and the tail; count each sandbox's requests over the day only."""
+        events: list[tuple[float, Callable[[], Awaitable[None]]]] = []
+        for probe in self.probes:
+            events.append((probe.at, partial(self._probe, probe)))
+        events.append((CHARGE_FROM, self._plug))
+        events.append((CHARGE_UNTIL, self._unplug))
+        events.append((START + DAY, self._count))
+        events.sort(key=lambda item: item[0])
+        unsubscribe = self.hass.bus.async_listen(EVENT_STATE_CHANGED, self._on_state)
+        await self._jump_to(START)
+        for part in self.participants:
+            part.server.sandbox.counters.reset()
+        end = START + DAY + TAIL
+        pushed = [part for part in self.participants if part.name == "push"]
+        settle_at = CLOCK.time()
+        steps, hour, began = 0, START, time.perf_counter()
+        try:
+            while (now := CLOCK.time()) < end:
+                steps += 1
+                if now >= hour:
+                    print(
+                        f"  {(hour - START) / 3600:4.0f} h: {steps} steps,"
+                        f" {time.perf_counter() - began:.0f} s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    hour += 6 * 3600
+                await self._idle()
+                targets = [self._next_timer(), now + MAX_STEP, end]
+                if events:
+                    targets.append(events[0][0])
+                targets += [part.next_poll for part in self.participants if part.poller]
+                for part in pushed:
+                    if (
+                        due := part.server.world.refreshes.next_refresh(part.vehicle_id)
+                    ) is not None:
+                        settle_at = min(settle_at, due + 0.001)
+                targets.append(settle_at)
+                await self._jump_to(min(targets))
+                now = CLOCK.time()
+                while events and events[0][0] <= now:
+                    await events.pop(0)[1]()
+                for part in self.participants:
+                    if part.poller is not None and part.next_poll <= now:
+                        part.next_poll += part.poll_interval
+                        await self._poll(part)
+                if now >= settle_at:  # Enode read the probed car, or a heartbeat is due
+                    settle_at = now + MAX_STEP
+                    for part in pushed:
+                        await part.server.settle()
+        finally:
+            unsubscribe()
+
+    async def _jump_to(self, moment: float) -> None:
+        CLOCK.jump(moment - CLOCK.time())
+        await self._idle()
+
+    async def _probe(self, probe: Probe) -> None:
+        for part in self.participants:
+            part.server.world.car_change(part.vehicle_id, odometer=part.base_odometer + probe.value)
+
+    async def _plug(self) -> None:
+        for part in self.participants:
+            part.server.world.patch_vehicle(part.vehicle_id, battery_level=20.0)
+            part.server.world.plug(part.vehicle_id, part.charger_id, auto_start=True)
+
+    async def _unplug(self) -> None:
+        for part in self.participants:
+            part.server.world.unplug(part.vehicle_id)
+
+    async def _count(self) -> None:
+        for part in self.participants:
+            total = part.server.sandbox.counters.as_json()["total"]
+            part.requests = total if isinstance(total, int) else 0
+
+    # --- results ---------------------------------------------------------------------
+
+    def staleness(self, part: Participant) -> tuple[float, float]:
+        """p50 and p95 staleness in minutes (a probe never shown counts to the day's end)."""
+        values = [
+            probe.shown.get(part.key, START + DAY + TAIL - probe.at) / 60 for probe in self.probes
+        ]
+        return _pct(values, 0.5), _pct(values, 0.95)
 
 
-async def _switch_times(
-    hass: HomeAssistant, entry: Any, entity_id: str, vehicle_id: str, trials: int
-) -> list[float]:
-    coordinator = entry.runtime_data.coordinator
-    times: list[float] = []
-    for trial in range(trials):
-        service = "turn_on" if trial % 2 == 0 else "turn_off"
-        start = time.perf_counter()
-        await hass.services.async_call("switch", service, {"entity_id": entity_id}, blocking=True)
+class ThreadedSandbox:
+    """A sandbox on its own thread and event loop: its CPU time is not the refresh's."""
 
-        def confirmed() -> bool:
-            action = coordinator.pending_action(vehicle_id)
-            return action is None or action.state is ActionState.CONFIRMED
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        # On Enode's cadence: a device nobody changed keeps its lastSeen, so it is unchanged.
+        self.server = SandboxServer(
+            action_delay=5.0, provider_cadence=True, background=False, seed=100
+        )
 
-        await _wait_for(confirmed, limit=30)
-        times.append(time.perf_counter() - start)
-        await hass.async_block_till_done(wait_background_tasks=True)
-        await _wait_for(lambda: coordinator.pending_action(vehicle_id) is None, limit=30)
-    return times
+    async def run[T](self, work: Callable[[], T]) -> T:
+        """Run ``work`` on the sandbox's thread and return its result."""
+
+        async def call() -> T:
+            return work()
+
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call(), self.loop))
+
+    async def __aenter__(self) -> ThreadedSandbox:
+        self.thread.start()
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.server.start(), self.loop))
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
 
 
-def _entity(hass: HomeAssistant, entry: ConfigEntry, domain: str, device_id: str, key: str) -> str:
-    unique_id = entity_unique_id(entry, device_id, key)
-    entity_id = er.async_get(hass).async_get_entity_id(domain, DOMAIN, unique_id)
-    if entity_id is None:
-        raise RuntimeError(f"no {domain} {key}")
-    return entity_id
+async def _work_ratio(bench: Bench) -> tuple[float, float, float, float]:
+    """CPU ms (this thread: Home Assistant) and state writes of a refresh, one vs all changed.
+
+    The sandbox runs on a thread of its own here, so rendering its answers is not counted.
+    """
+    hass = bench.hass
+    async with ThreadedSandbox() as sandbox:
+        world, user = sandbox.server.world, "work-100"
+        await sandbox.run(lambda: world.seed_user(user, vehicles=100, chargers=100))
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=user,
+            unique_id=user,
+            data={
+                "provider": "enode",
+                "environment": "custom",
+                "base_url": sandbox.server.url,
+                "user_id": user,
+                "auth_implementation": DOMAIN,
+            },
+        )
+        entry.add_to_hass(hass)
+        if not await hass.config_entries.async_setup(entry.entry_id):
+            raise RuntimeError("setup of the work entry failed")
+        await bench._idle()
+        coordinator = entry.runtime_data.coordinator
+        writes = 0
+
+        def count(_: Event[Any]) -> None:
+            nonlocal writes
+            writes += 1
+
+        def change(every: bool) -> None:
+            vehicles, chargers = world.vehicles_of(user), world.chargers_of(user)
+            for vehicle in vehicles if every else vehicles[:1]:
+                world.patch_vehicle(vehicle.id, odometer=vehicle.odometer_km + 1)
+            for charger in chargers if every else []:
+                current = 16.0 if charger.max_current != 16.0 else 20.0
+                world.patch_charger(charger.id, max_current=current)
+
+        unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, count)
+        one: list[tuple[float, int]] = []
+        every: list[tuple[float, int]] = []
+        try:
+            for sample in range(WORK_SAMPLES * 2):
+                changed_all = sample % 2 == 1
+                await sandbox.run(partial(change, changed_all))
+                await bench._idle()
+                writes = 0
+                cpu = time.thread_time()
+                await coordinator.async_refresh()
+                await bench._idle()
+                result = ((time.thread_time() - cpu) * 1000, writes)
+                (every if changed_all else one).append(result)
+        finally:
+            unsubscribe()
+            await hass.config_entries.async_unload(entry.entry_id)
+    return (
+        statistics.median(c for c, _ in one),
+        statistics.median(w for _, w in one),
+        statistics.median(c for c, _ in every),
+        statistics.median(w for _, w in every),
+    )
 
 
 async def main() -> None:
-    """Run every measurement and print the table."""
-    rows: dict[int, dict[str, float]] = {}
-    async with (
-        SandboxServer(action_delay=ACTION_DELAY) as server,
-        async_test_home_assistant() as hass,
-    ):
+    """Set everything up, run the day, print the tables."""
+    async with async_test_home_assistant() as hass, aiohttp.ClientSession() as session:
+        if abs(asyncio.get_running_loop().time() - CLOCK.monotonic()) > 1:
+            raise RuntimeError("the event loop does not read the simulated clock")
         hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
         await async_setup_component(hass, "application_credentials", {})
         await async_setup_component(hass, "http", {})
+        bench = Bench(hass)
+        bench.session = session
+        # One OAuth client for every sandbox (they all use the sandbox default).
         await async_import_client_credential(
-            hass, DOMAIN, ClientCredential(server.client_id, server.client_secret), DOMAIN
+            hass, DOMAIN, ClientCredential(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET), DOMAIN
         )
-        entries: dict[int, Any] = {}
-        devices: dict[int, tuple[str, str]] = {}
+        configurations: list[tuple[str, dict[str, Any]]] = [
+            ("defaults", {}),
+            ("push", {"push": True}),
+            ("budget", {CONF_DAILY_BUDGET: BUDGET_ROW}),
+        ]
+        for name, options in configurations:
+            for size in SIZES:
+                await bench.add(name, size, options)
         for size in SIZES:
-            user = f"bench-{size}"
-            seeded = await _admin(
-                server, "POST", f"/users/{user}/seed", vehicles=size, chargers=size
-            )
-            devices[size] = (seeded["vehicleIds"][0], seeded["chargerIds"][0])
-            entries[size], setup, setup_statistics = await _setup_entry(hass, server, user)
-            rows[size] = {"setup_ms": setup * 1000, "setup_statistics": setup_statistics}
-        poll_user = "bench-poll"
-        seeded = await _admin(server, "POST", f"/users/{poll_user}/seed", vehicles=1, chargers=1)
-        poll_devices = (seeded["vehicleIds"][0], seeded["chargerIds"][0])
-        poll_entry, _, _ = await _setup_entry(hass, server, poll_user)
+            bench.add_reference(await bench.add("reference", size, None), REFERENCE_INTERVAL)
+        for amount in EQUAL_BUDGETS:
+            await bench.add(f"budget{amount}", 1, {CONF_DAILY_BUDGET: amount})
+            # As many requests: the list polls plus the token requests (one an hour).
+            polls = amount - DAY / TOKEN_TTL
+            bench.add_reference(await bench.add(f"even{amount}", 1, None), DAY / polls)
 
-        # Every route is registered: start Home Assistant's HTTP server on loopback.
-        http = TestServer(hass.http.app, host="127.0.0.1")  # type: ignore[union-attr]
+        http = TestServer(hass.http.app, host="127.0.0.1")
         await http.start_server()
         hass.config.external_url = f"http://127.0.0.1:{http.port}"
         try:
-            for size in SIZES:
-                rows[size] |= await _measure_refresh(server, entries[size])
-            for size in SIZES:
-                await _enable_push(hass, entries[size])
-
-            vehicle_id, charger_id = devices[1]
-            battery = _entity(hass, entries[1], "sensor", vehicle_id, "battery_level")
-            latencies = await _push_latency(hass, server, battery, vehicle_id)
-
-            await _admin(server, "POST", f"/vehicles/{vehicle_id}/plug", chargerId=charger_id)
-            await entries[1].runtime_data.coordinator.async_refresh()
-            switch = _entity(hass, entries[1], "switch", vehicle_id, "charging")
-            push_switch = await _switch_times(
-                hass, entries[1], switch, vehicle_id, SWITCH_TRIALS_PUSH
-            )
-
-            vehicle_id, charger_id = poll_devices
-            await _admin(server, "POST", f"/vehicles/{vehicle_id}/plug", chargerId=charger_id)
-            await poll_entry.runtime_data.coordinator.async_refresh()
-            switch = _entity(hass, poll_entry, "switch", vehicle_id, "charging")
-            poll_switch = await _switch_times(
-                hass, poll_entry, switch, vehicle_id, SWITCH_TRIALS_POLL
-            )
+            for part in bench.participants:
+                if part.name == "push":
+                    await bench.enable_push(part)
+            started = time.perf_counter()
+            await bench.run_day()
+            day_seconds = time.perf_counter() - started
+            work = await _work_ratio(bench)
         finally:
-            for entry in [*entries.values(), poll_entry]:
-                with contextlib.suppress(Exception):
-                    await hass.config_entries.async_unload(entry.entry_id)
+            for part in bench.participants:
+                if part.entry is not None:
+                    with contextlib.suppress(Exception):
+                        await hass.config_entries.async_unload(part.entry.entry_id)
             await http.close()
+            for part in bench.participants:
+                await part.server.stop()
             await hass.async_stop(force=True)
+    _print(bench, work, day_seconds)
 
-    _print(rows, latencies, push_switch, poll_switch)
+
+def _staleness(bench: Bench, part: Participant) -> str:
+    if not any(part.key in probe.shown for probe in bench.probes):
+        return "never shown (not on the first page)"
+    p50, p95 = bench.staleness(part)
+    return f"{p50:.1f} / {p95:.1f} min"
 
 
-def _print(
-    rows: dict[int, dict[str, float]],
-    latencies: list[float],
-    push_switch: list[float],
-    poll_switch: list[float],
-) -> None:
-    stats_poll, stats_push = _statistics_per_day(push=False), _statistics_per_day(push=True)
-    print("\nProvider requests (sandbox /_sandbox/requests), refresh cost, setup time")
+def _row(bench: Bench, name: str) -> str:
+    parts = {p.size: p for p in bench.participants if p.name == name}
+    requests = " / ".join(str(parts[size].requests) for size in SIZES)
+    return f"{requests} | {_staleness(bench, parts[1])} | {_staleness(bench, parts[100])}"
+
+
+def _print(bench: Bench, work: tuple[float, float, float, float], day_seconds: float) -> None:
     print(
-        "| N (vehicles + chargers each) | requests/refresh | requests/day adaptive (push off)"
-        " | requests/day push on (60-min safety poll) | requests/day fixed 5-min poll"
-        " | fixed / push on | refresh wall ms (median) | refresh CPU ms (median)"
-        " | entry setup ms |"
+        "\nOne simulated day on the Enode sandbox (Enode's cadence: 2 min charging, 7 min"
+        " idle, +-10 %): 2 h charging, 22 h idle; requests counted by the sandbox, token"
+        f" requests included; staleness over {PROBES} car-side changes (car -> HA state)."
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for size, row in rows.items():
-        per = row["requests"]
-        adaptive = per * POLLS_ADAPTIVE + stats_poll
-        push = per * POLLS_PUSH + stats_push
-        fixed = per * POLLS_FIXED_5 + stats_poll
-        print(
-            f"| {size} + {size} | {per:.0f} | {adaptive:.0f} | {push:.0f} | {fixed:.0f}"
-            f" | {fixed / push:.1f}x | {row['wall_ms']:.1f} | {row['cpu_ms']:.1f}"
-            f" | {row['setup_ms']:.0f} |"
-        )
     print(
-        f"\nrequests/day = requests/refresh x polls/day + statistics requests/day; polls/day:"
-        f" adaptive = 2h x 60/2 + 22h x 60/7 = {POLLS_ADAPTIVE:.1f}, push on = 24h x 60/60 ="
-        f" {POLLS_PUSH:.0f}, fixed = 24h x 60/5 = {POLLS_FIXED_5:.0f} (push on: + 1 test request"
-        " per setup)."
+        "\n| configuration | requests/day N = 1 / 10 / 100 (+ as many chargers)"
+        " | staleness p50 / p95, N = 1 | staleness p50 / p95, N = 100 |"
     )
-    print("\nStatistics requests (lifetime energy sensors)")
-    print("| N (vehicles + chargers each) | at setup (measured) | per idle refresh (measured) |")
-    print("|---|---|---|")
-    for size, row in rows.items():
-        print(
-            f"| {size} + {size} | {row['setup_statistics']:.0f}"
-            f" | {row['statistics_per_refresh']:.0f} |"
-        )
-    print("\n| day profile (schedule replay) | push off | push on |")
-    print("|---|---|---|")
-    print(
-        f"| statistics requests/day, 2 h charging (1 vehicle on its charger) + 22 h idle"
-        f" | {stats_poll} | {stats_push} |"
-    )
-    ms = [value * 1000 for value in latencies]
-    print("\nLatency, change at the provider (admin PATCH batteryLevel) -> new HA state")
-    print("| path | p50 | p95 | max | n |")
-    print("|---|---|---|---|---|")
-    print(
-        f"| push (sandbox change detection tick 0.5 s included) | {_pct(ms, 0.5):.0f} ms"
-        f" | {_pct(ms, 0.95):.0f} ms | {max(ms):.0f} ms | {len(ms)} |"
-    )
-    print("| poll only | 3.5 min avg | - | 7 min idle (2 min charging) | formula |")
-    print(
-        f"\nCharging switch: turn_on/turn_off -> CONFIRMED (sandbox action delay {ACTION_DELAY} s)"
-    )
-    print("| path | median | max | n |")
     print("|---|---|---|---|")
-    for name, values in (("push", push_switch), ("action poll (5 s)", poll_switch)):
+    rows = [("Connected EV, defaults (push off)", "defaults"), ("Connected EV, push on", "push")]
+    rows.append((f"Connected EV, budget {BUDGET_ROW}/day", "budget"))
+    rows.append(("plain poll of the vehicle list every 5 min (first page)", "reference"))
+    for label, name in rows:
+        print(f"| {label} | {_row(bench, name)} |")
+
+    print("\nEqual budgets, N = 1: staleness p50 / p95 (requests/day counted)")
+    print("| budget/day | Connected EV, budget mode | even spread of as many list polls |")
+    print("|---|---|---|")
+    for amount in EQUAL_BUDGETS:
+        even = next(p for p in bench.participants if p.name == f"even{amount}")
+        even_p50, even_p95 = bench.staleness(even)
+        mine = next(p for p in bench.participants if p.name == f"budget{amount}")
+        p50, p95 = bench.staleness(mine)
         print(
-            f"| {name} | {statistics.median(values):.2f} s | {max(values):.2f} s | {len(values)} |"
+            f"| {amount} | {p50:.1f} / {p95:.1f} min ({mine.requests})"
+            f" | {even_p50:.1f} / {even_p95:.1f} min ({even.requests}) |"
         )
+
+    one_cpu, one_writes, all_cpu, all_writes = work
+    print(
+        f"\nA refresh with 100 vehicles + 100 chargers (median of {WORK_SAMPLES} each; CPU of"
+        " Home Assistant's thread, the sandbox on its own)"
+    )
+    print("| changed | CPU ms | state writes |")
+    print("|---|---|---|")
+    print(f"| one vehicle | {one_cpu:.1f} | {one_writes:.0f} |")
+    print(f"| all devices | {all_cpu:.1f} | {all_writes:.0f} |")
+    print(f"| one / all | {one_cpu / all_cpu:.1%} | {one_writes / max(all_writes, 1):.1%} |")
+    print(f"\nthe simulated day took {day_seconds:.0f} s")
 
 
 if __name__ == "__main__":
-    started = time.perf_counter()
+    began = time.perf_counter()
     asyncio.run(main())
-    print(f"\nbench took {time.perf_counter() - started:.0f} s")
+    print(f"bench took {time.perf_counter() - began:.0f} s")

@@ -9,9 +9,12 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
+from .budget import async_remove_budget
 from .const import DOMAIN
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator, ConnectedEVRuntimeData
+from .device_removal import async_remove_linked_device
 from .identifiers import provider_device_id
+from .live_updates import async_start_live_updates
 from .migration import async_migrate_identifiers
 from .options import PollingPolicy
 from .preferences import PreferencesManager, async_remove_store
@@ -24,6 +27,7 @@ from .providers import (
 )
 from .push import PushManager
 from .push_subscription import async_remove_push
+from .revocation import async_revoke_credential
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -90,6 +94,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry) 
     # Push (if on): receive deliveries from now on; unloading stops receiving.
     entry.async_on_unload(push.async_stop)
     push.async_start()
+    # Providers that stream link status: watched from now on, cancelled on unload.
+    async_start_live_updates(hass, entry, coordinator)
     return True
 
 
@@ -99,15 +105,19 @@ async def async_unload_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry) -> None:
-    """Delete what the entry stored locally (weekday ready times)."""
+    """Delete what the entry stored locally (ready times, request ledger), its own credential."""
     await async_remove_store(hass, entry.entry_id)
+    await async_remove_budget(hass, entry.entry_id)
     await async_remove_push(hass, entry)
+    await async_revoke_credential(hass, entry)
 
 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: ConnectedEVConfigEntry, device: DeviceEntry
 ) -> bool:
-    """Let the user remove a device only once the provider no longer lists it."""
+    """Remove a device the provider no longer lists, or unlink it where the provider can."""
     data = entry.runtime_data.coordinator.data
     device_id = provider_device_id(entry, device)
-    return device_id not in data.vehicles and device_id not in data.chargers
+    if device_id not in data.vehicles and device_id not in data.chargers:
+        return True
+    return await async_remove_linked_device(hass, entry, device_id)

@@ -1,8 +1,14 @@
 """One coordinator per provider account: lists every device in a fixed number of requests.
 
-The interval adapts: short while a device charges, long when idle. It never asks the
-provider to wake a car by itself (refresh hints are explicit, rate-limited user requests):
-it reads what the provider already has. Newer data wins over a poll in flight. The rest is
+Polls are timed just after the provider's own refresh of the devices (``poll_timing``),
+within the options' interval: short while a device charges, long when idle. It never asks
+the provider to wake a car by itself (refresh hints are explicit, rate-limited user
+requests): it reads what the provider already has. Only what can have changed is read: the
+charger list while the account has chargers (else a slow discovery, ``CHARGER_DISCOVERY``),
+smart-charging status when it can have changed (``smart_status``), lifetime energy while
+charging (``energy``). Pushed and applied data never postpone the next poll, so the safety
+poll of push keeps its schedule. A refresh updates the entities of changed devices only
+(``changes``). Newer data wins over a poll in flight. The rest is
 delegated, one concern per module: start/stop actions and refresh hints (``actions``), the
 locations cache (``locations``), the rate-limit policy (``rate_limit``), lifetime energy
 (``energy``), which devices to remove (``device_ledger``, ``devices``). Failures the user must
@@ -11,42 +17,39 @@ hear of are raised as typed errors; entities and actions translate them (``helpe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, override
+from typing import TYPE_CHECKING, Final, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .actions import UNSUCCESSFUL, ActionRefusedError, ActionTracker, RefreshHints
 from .api.errors import (
-    AuthenticationError,
-    InvalidResponseError,
     ProviderError,
-    ProviderUnavailableError,
     RateLimitedError,
 )
 from .api.models import (
-    Capability,
     ChargeAction,
     Charger,
     ChargingCommand,
     ChargingLocation,
     ChargingPreferences,
+    Connector,
     DeviceKind,
-    SmartChargingStatus,
     Vehicle,
 )
 from .api.provider import (
     Provider,
     ProviderFeature,
+    Remotes,
     as_chargers,
     as_charging_control,
-    as_status_reader,
 )
+from .budget import BudgetedCoordinator
+from .changes import ChangeTrackingCoordinator, changed_devices
 from .const import (
     ACTION_POLL_INTERVAL,
     ACTION_TIMEOUT,
@@ -55,46 +58,27 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .data import ConnectedEVData
 from .device_ledger import DeviceLedger
 from .devices import RegisteredDevices, device_name
 from .energy import EnergyReader
 from .locations import LocationsCache
+from .poll_timing import RefreshCadence
 from .rate_limit import RateLimitPolicy, believable
+from .refresh_errors import refresh_failure
+from .smart_status import StatusSchedule
 
 if TYPE_CHECKING:
     from .preferences import PreferencesManager
     from .push import PushManager
 
+CHARGER_DISCOVERY: Final = timedelta(hours=3)
+"""How often an account without chargers is asked for its chargers (8 requests a day).
 
-@dataclass(frozen=True, slots=True)
-class ConnectedEVData:
-    """Every device of the account, by id, as of the last refresh."""
-
-    vehicles: dict[str, Vehicle] = field(default_factory=dict)
-    chargers: dict[str, Charger] = field(default_factory=dict)
-    smart_charging: dict[str, SmartChargingStatus] = field(default_factory=dict)
-    """Last status per vehicle; only refreshed while the vehicle is plugged in."""
-    locations: dict[str, ChargingLocation] = field(default_factory=dict)
-    """The account's charging locations (read on startup and after location changes)."""
-    lifetime_energy: dict[str, float] = field(default_factory=dict)
-    """Last kWh read per device id (``energy`` says when); kept when a read fails."""
-
-    def location_of(self, device: Vehicle | Charger) -> ChargingLocation | None:
-        """Return the location a device is at: its own, else (vehicles) its charger's."""
-        if isinstance(device, Charger):
-            return self.locations.get(device.location_id) if device.location_id else None
-        if device.location is not None and device.location.location_id:
-            return self.locations.get(device.location.location_id)
-        charger_id = device.charge_state.plugged_in_charger_id
-        charger = self.chargers.get(charger_id) if charger_id else None
-        return self.location_of(charger) if charger is not None else None
-
-    @property
-    def any_charging(self) -> bool:
-        """Whether any device reports an active charging session."""
-        return any(v.charge_state.is_charging for v in self.vehicles.values()) or any(
-            c.charge_state.is_charging for c in self.chargers.values()
-        )
+Chargers are linked through this integration's flow (setup and reconfigure reload the entry,
+whose first refresh lists them) or announced by push; this slow poll finds the ones linked
+elsewhere (the provider's own app). An account with chargers lists them on every poll.
+"""
 
 
 @dataclass(kw_only=True)
@@ -110,7 +94,11 @@ class ConnectedEVRuntimeData:
 type ConnectedEVConfigEntry = ConfigEntry[ConnectedEVRuntimeData]
 
 
-class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
+# Request budget (budget.py): the base counts every refresh's requests and keeps timed polls
+# within the entry's daily budget; _next_poll_interval asks it for the wait.
+class ConnectedEVCoordinator(
+    ChangeTrackingCoordinator[ConnectedEVData], BudgetedCoordinator[ConnectedEVData]
+):
     """Polls one provider account, holds its devices and tracks their charging actions."""
 
     config_entry: ConnectedEVConfigEntry
@@ -151,53 +139,50 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         self._ledger = DeviceLedger()
         self.devices = RegisteredDevices(hass, entry, self._ledger)
         self._notify_after_refresh = False
+        self.cadence = RefreshCadence()
+        self._statuses = StatusSchedule()
+        self._discover_chargers_at: datetime | None = None
+        """When the charger list is next read while the account has none (None: now)."""
 
     # --- polling -----------------------------------------------------------------------
 
     @override
     async def _async_update_data(self) -> ConnectedEVData:
-        """List vehicles and chargers: two paginated requests, whatever the device count.
+        """List vehicles, and chargers while there are any: paginated, whatever the count.
 
-        On top: one smart-charging status request per plugged-in vehicle that can smart
-        charge, the locations list (paginated) only on the first refresh or when a device
-        names a location not seen before (location actions keep it current), and one
-        statistics request per device whose lifetime energy is due (see ``energy``).
+        On top: one smart-charging status request per plugged-in vehicle whose status can
+        have changed (``smart_status``), the locations list (paginated) only on the first
+        refresh or when a device names a location not seen before (location actions keep it
+        current), and one statistics request per device whose lifetime energy is due
+        (``energy``; none at start-up: the stored values are shown).
         """
         started = dt_util.utcnow()
         sent = self._ledger.generation
         try:
             vehicles = await self.provider.async_list_vehicles()
+            list_chargers = self._charger_list_due(started)
             chargers = (
-                await as_chargers(self.provider).async_list_chargers()
-                if ProviderFeature.CHARGERS in self.provider.features
+                await as_chargers(self.provider).async_list_chargers() if list_chargers else []
+            )
+            if list_chargers:
+                self._discover_chargers_at = started + CHARGER_DISCOVERY
+            statuses = await self._statuses.async_read(
+                self.provider,
+                vehicles,
+                self.data.smart_charging if self.data is not None else {},
+                pushed=self.push_interval is not None,
+            )
+            locations = await self.locations.async_read(self.provider, vehicles, chargers)
+            # The part itself, not only the feature: it is read on every refresh.
+            remotes = (
+                await self.provider.async_list_remotes()
+                if isinstance(self.provider, Remotes)
                 else []
             )
-            statuses = await self._async_smart_charging_statuses(vehicles)
-            locations = await self.locations.async_read(self.provider, vehicles, chargers)
-        except AuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="authentication_failed"
-            ) from err
         except RateLimitedError as err:
             return self._keep_data_while_rate_limited(err)
-        except ProviderUnavailableError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="provider_unavailable",
-                retry_after=believable(err.retry_after),
-            ) from err
-        except InvalidResponseError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="invalid_response",
-                translation_placeholders={"error": str(err)},
-            ) from err
         except ProviderError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="unexpected_error",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise refresh_failure(err) from err
 
         self.rate_limit.clear()
         devices: list[Vehicle | Charger] = [*vehicles, *chargers]
@@ -214,64 +199,61 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
             chargers=merged_chargers,
             smart_charging=ledger.merge_statuses(statuses, shown.smart_charging, sent),
             locations=known if (known := self.locations.known) is not None else locations,
-            lifetime_energy={
-                device_id: energy
-                for device_id in listed
-                if (energy := read.get(device_id, shown.lifetime_energy.get(device_id))) is not None
-            },
+            lifetime_energy=self.energy.values(listed, read, shown.lifetime_energy),
+            # An action changed them meanwhile: its answer is newer than this poll's.
+            remotes=(
+                {remote.id: remote for remote in remotes}
+                if ledger.generation == sent
+                else shown.remotes
+            ),
         )
         self.energy.schedule()
-        self.update_interval = self._interval_for(data)
+        self.cadence.observe(devices)
+        self.cadence.forget(listed)
+        self.update_interval = self._next_poll_interval(data)
+        self._changed = changed_devices(self.data, data) if self.last_update_success else None
         self._fresh_data_since = started
         self._notify_after_refresh = ledger.generation != sent
-        if self.devices.remove_absent(data.vehicles.keys() | data.chargers.keys()):
+        if self.devices.remove_absent(
+            data.vehicles.keys() | data.chargers.keys() | data.remotes.keys()
+        ):
             self._notify_after_refresh = True
         self.devices.update_capacity_issues(self.provider, data.vehicles.values())
         return data
 
-    async def _async_smart_charging_statuses(
-        self, vehicles: list[Vehicle]
-    ) -> dict[str, SmartChargingStatus]:
-        """Read the status of plugged-in smart-charging vehicles; keep the others' last one.
+    def _charger_list_due(self, now: datetime) -> bool:
+        """List chargers while the account has any, else on discovery (``CHARGER_DISCOVERY``)."""
+        if ProviderFeature.CHARGERS not in self.provider.features:
+            return False
+        return (
+            self.data is None
+            or bool(self.data.chargers)
+            or self._discover_chargers_at is None
+            or now >= self._discover_chargers_at
+        )
 
-        A plan only exists while plugged in, so unplugged vehicles cost no request. Errors
-        other than authentication keep the last value: the status is secondary data.
-        """
-        previous = self.data.smart_charging if self.data is not None else {}
-        statuses: dict[str, SmartChargingStatus] = {}
-        fetch = ProviderFeature.SMART_CHARGING in self.provider.features
-        for vehicle in vehicles:
-            if (
-                fetch
-                and vehicle.can(Capability.SMART_CHARGING)
-                and vehicle.charge_state.is_plugged_in
-            ):
-                try:
-                    statuses[vehicle.id] = await as_status_reader(
-                        self.provider
-                    ).async_get_smart_charging_status(vehicle.id)
-                    continue
-                except AuthenticationError:
-                    raise
-                except RateLimitedError:
-                    fetch = False  # no more status requests in this refresh
-                except ProviderError as err:
-                    LOGGER.debug("Could not read the smart-charging status: %s", err)
-            if (status := previous.get(vehicle.id)) is not None:
-                statuses[vehicle.id] = status
-        return statuses
+    async def async_request_discovery(self) -> None:
+        """Refresh soon and list every device kind (the provider announced a new device)."""
+        self._discover_chargers_at = None
+        await self.async_request_refresh()
 
     @callback
     def async_set_locations(self, locations: list[ChargingLocation]) -> None:
         """Take a fresh list of locations (after a location action or a list)."""
-        self.async_set_updated_data(replace(self.data, locations=self.locations.replace(locations)))
+        self.async_publish(replace(self.data, locations=self.locations.replace(locations)))
 
     @callback
     def async_apply_charger(self, charger: Charger) -> None:
         """Show a charger the provider just returned, without another poll."""
         self._ledger.stamp([charger.id])
         chargers = {**self.data.chargers, charger.id: charger}
-        self.async_set_updated_data(replace(self.data, chargers=chargers))
+        self.async_publish(replace(self.data, chargers=chargers))
+
+    @callback
+    def async_apply_remotes(self, remotes: dict[str, Connector]) -> None:
+        """Show the remotes as a claim or release left them; a poll in flight keeps them."""
+        self._ledger.stamp(remotes.keys() ^ self.data.remotes.keys())
+        self.async_publish(replace(self.data, remotes=remotes))
 
     @callback
     def async_apply_preferences(self, vehicle_id: str, preferences: ChargingPreferences) -> None:
@@ -281,7 +263,7 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         self._ledger.stamp([vehicle_id])
         vehicle = replace(vehicle, charging_preferences=preferences)
         vehicles = {**self.data.vehicles, vehicle_id: vehicle}
-        self.async_set_updated_data(replace(self.data, vehicles=vehicles))
+        self.async_publish(replace(self.data, vehicles=vehicles))
 
     @callback
     @override
@@ -297,13 +279,30 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         self._fresh_data_since = None
         if self.actions.settle(since) or self._notify_after_refresh:
             self._notify_after_refresh = False
+            self._changed = None
             self.async_update_listeners()
 
-    def _interval_for(self, data: ConnectedEVData) -> timedelta | None:
+    def _next_poll_interval(self, data: ConnectedEVData) -> timedelta | None:
+        """Decide the time to the next poll, in this one place (``None``: no scheduled poll).
+
+        Push healthy: the safety poll, on its own clock. Else just after the provider's
+        expected refresh of the devices, within the options' charging or idle interval
+        (``poll_timing``).
+        """
         if self.manual_only:
             return None
-        interval = self.charging_interval if data.any_charging else self.idle_interval
-        return interval if self.push_interval is None else max(interval, self.push_interval)
+        if self.push_interval is not None:
+            interval = self.charging_interval if data.any_charging else self.idle_interval
+            return self.budget.interval(max(interval, self.push_interval), data)
+        return self.budget.interval(
+            self.cadence.next_poll(
+                dt_util.utcnow(),
+                self.charging_interval if data.any_charging else self.idle_interval,
+                charging_interval=self.charging_interval,
+                idle_interval=self.idle_interval,
+            ),
+            data,
+        )
 
     @callback
     def async_set_push_interval(self, interval: timedelta | None) -> None:
@@ -313,7 +312,7 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
         self.push_interval = interval
         if self.data is None or self.rate_limit.active:
             return  # the next refresh (or the rate-limit backoff) picks the interval
-        self.update_interval = self._interval_for(self.data)
+        self.update_interval = self._next_poll_interval(self.data)
         if self._listeners:
             self._schedule_refresh()
 
@@ -348,7 +347,8 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
             chargers=chargers,
             smart_charging={i: s for i, s in data.smart_charging.items() if i in vehicles},
         )
-        self.async_set_updated_data(data)
+        self._changed = changed_devices(shown, data)
+        self.async_publish(data)
         self.energy.observe([*data.vehicles.values(), *data.chargers.values()])
         self.energy.schedule()
 
@@ -361,7 +361,7 @@ class ConnectedEVCoordinator(DataUpdateCoordinator[ConnectedEVData]):
                 translation_key="rate_limited",
                 retry_after=believable(err.retry_after),
             ) from err
-        interval = self._interval_for(self.data)
+        interval = self._next_poll_interval(self.data)
         self.update_interval = None if interval is None else max(interval, wait)
         return self.data
 

@@ -1,10 +1,16 @@
 """When to read a device's lifetime energy: it only changes while the device charges.
 
-Request cost, one statistics request each time: every device with the sensor once at start-up
-(or when it is first listed), a charging device at most every ``ENERGY_READ_INTERVAL``, and
-one more read once ``ENERGY_SETTLE_DELAY`` has passed after it stopped charging (the
-provider's statistics lag behind the charge state). An idle device costs nothing; a failed
-read is retried no sooner than ``ENERGY_READ_INTERVAL`` later.
+Request cost, one statistics request each time: a charging device at most every
+``ENERGY_READ_INTERVAL``, one more read once ``ENERGY_SETTLE_DELAY`` has passed after it
+stopped charging (the provider's statistics lag behind the charge state), and a device whose
+sensor has no value yet once. An idle device costs nothing; a failed read is retried no
+sooner than ``ENERGY_READ_INTERVAL`` later.
+
+Start-up reads nothing for an idle device whose sensor restores a value (Home Assistant's
+restored state of the sensor): entry setup costs the same few requests for 1 or 100 devices.
+Devices without a restored value (a first setup) are read ``ENERGY_FIRST_READ_DELAY`` after
+start-up, by the energy timer, not by setup. The choice behind it: energy a device charged
+while Home Assistant was down shows at the device's next charge, not at start-up.
 
 ``EnergySchedule`` is pure bookkeeping, given the time; ``EnergyReader`` feeds it the charge
 states the coordinator sees (polled or pushed), reads the devices that are due, also between
@@ -14,25 +20,35 @@ energy grows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
+from homeassistant.components.sensor import SensorExtraStoredData
+from homeassistant.const import Platform, UnitOfEnergy
 from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import restore_state
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .api.errors import ProviderError, RateLimitedError
 from .api.models import Capability, Charger, Vehicle
 from .api.provider import Provider, ProviderFeature, as_statistics
-from .const import LOGGER
+from .const import DOMAIN, LOGGER
+from .identifiers import entity_unique_id
 
 if TYPE_CHECKING:
     from .coordinator import ConnectedEVCoordinator
 
-ENERGY_READ_INTERVAL: Final = timedelta(minutes=15)
+ENERGY_READ_INTERVAL: Final = timedelta(minutes=30)
+"""Twice an hour while charging: Home Assistant's energy statistics are hourly, and with push
+on these reads are most of the day's requests."""
 ENERGY_SETTLE_DELAY: Final = timedelta(minutes=15)
+ENERGY_FIRST_READ_DELAY: Final = timedelta(minutes=1)
+LIFETIME_ENERGY_KEY: Final = "lifetime_energy"
+"""The lifetime energy sensor's description key (its unique id's suffix)."""
 
 
 def has_lifetime_energy(provider: Provider, device: Vehicle | Charger) -> bool:
@@ -68,23 +84,37 @@ class EnergySchedule:
         self.settle_delay = settle_delay
         self._devices: dict[str, _DeviceSchedule] = {}
 
-    def observe(self, charging: Mapping[str, bool], now: datetime) -> None:
+    def observe(
+        self,
+        charging: Mapping[str, bool],
+        now: datetime,
+        *,
+        known: Set[str] = frozenset(),
+        defer: timedelta = timedelta(0),
+    ) -> None:
         """Take the devices' charge states (by id); devices not given are forgotten.
 
-        A new device owes a read now; one that starts charging owes reads while it charges;
-        one that stops owes a last read once the provider's statistics have caught up.
+        A new device owes a read (``defer`` from now) unless its value is ``known`` and it is
+        idle; one that starts charging owes reads while it charges; one that stops owes a
+        last read once the provider's statistics have caught up.
         """
         for device_id in self._devices.keys() - charging.keys():
             del self._devices[device_id]
         for device_id, is_charging in charging.items():
             device = self._devices.get(device_id)
             if device is None:
-                self._devices[device_id] = _DeviceSchedule(now, charging=is_charging)
+                self._devices[device_id] = _DeviceSchedule(
+                    now if is_charging else now + defer,
+                    owed=is_charging or device_id not in known,
+                    charging=is_charging,
+                )
                 continue
             if is_charging and not device.charging:
                 device.owed, device.not_before = True, now
             elif device.charging and not is_charging:
+                # The settle read waits for the statistics, not for the read interval.
                 device.owed, device.not_before = True, now + self.settle_delay
+                device.attempted_at = None
             device.charging = is_charging
 
     def start_reads(self, now: datetime) -> set[str]:
@@ -124,17 +154,66 @@ class EnergyReader:
         self._coordinator = coordinator
         self._schedule = EnergySchedule()
         self._timer: CALLBACK_TYPE | None = None
+        self._started = False
 
     def observe(self, devices: list[Vehicle | Charger]) -> None:
-        """Tell the energy schedule which devices with lifetime energy charge now."""
+        """Tell the energy schedule which devices with lifetime energy charge now.
+
+        The first time (start-up), devices whose sensor restores a value owe no read.
+        """
+        charging = {
+            device.id: bool(device.charge_state.is_charging)
+            for device in devices
+            if has_lifetime_energy(self._coordinator.provider, device)
+        }
+        if self._started:
+            self._schedule.observe(charging, dt_util.utcnow())
+            return
+        self._started = True
         self._schedule.observe(
-            {
-                device.id: bool(device.charge_state.is_charging)
-                for device in devices
-                if has_lifetime_energy(self._coordinator.provider, device)
-            },
+            charging,
             dt_util.utcnow(),
+            known=self._restored(charging),
+            defer=ENERGY_FIRST_READ_DELAY,
         )
+
+    def _restored(self, device_ids: Iterable[str]) -> set[str]:
+        """Return the devices whose energy sensor Home Assistant restores a kWh value for."""
+        hass = self._coordinator.hass
+        entry = self._coordinator.config_entry
+        registry = er.async_get(hass)
+        # The public listing of what Home Assistant will restore: its internal cache changed
+        # shape between releases; at start-up this entry's entities are not created yet, so
+        # their states from the last run are in it.
+        states = {
+            stored.state.entity_id: stored
+            for stored in restore_state.async_get(hass).async_get_stored_states()
+        }
+        restored: set[str] = set()
+        for device_id in device_ids:
+            unique_id = entity_unique_id(entry, device_id, LIFETIME_ENERGY_KEY)
+            entity_id = registry.async_get_entity_id(Platform.SENSOR, DOMAIN, unique_id)
+            stored = states.get(entity_id) if entity_id is not None else None
+            extra = stored.extra_data if stored is not None else None
+            data = SensorExtraStoredData.from_dict(extra.as_dict()) if extra else None
+            if (
+                data is not None
+                and data.native_unit_of_measurement == UnitOfEnergy.KILO_WATT_HOUR
+                and isinstance(data.native_value, int | float)
+            ):
+                restored.add(device_id)
+        return restored
+
+    @staticmethod
+    def values(
+        listed: Set[str], read: Mapping[str, float], shown: Mapping[str, float]
+    ) -> dict[str, float]:
+        """Return the lifetime energy to show per listed device: read now, else shown."""
+        return {
+            device_id: energy
+            for device_id in listed
+            if (energy := read.get(device_id, shown.get(device_id))) is not None
+        }
 
     async def async_read(self, devices: list[Vehicle | Charger]) -> dict[str, float]:
         """Read the lifetime energy of the devices that are due; return what was read.

@@ -27,6 +27,15 @@ def reports_charge_state(device: Vehicle | Charger) -> bool:
     return device.can(Capability.CHARGE_STATE)
 
 
+def reports_battery(device: Vehicle | Charger) -> bool:
+    """Whether the device reports its battery: charge state, or battery without the cable.
+
+    Gates battery level, range, charge rate, capacity and charging; the cable's entities
+    (plugged in, power delivery) stay on ``reports_charge_state``.
+    """
+    return device.can(Capability.CHARGE_STATE) or device.can(Capability.BATTERY)
+
+
 def device_info(entry: ConnectedEVConfigEntry, device: Vehicle | Charger) -> DeviceInfo:
     """Describe a device for the device registry (the VIN is its serial number there)."""
     info = device.information
@@ -53,7 +62,8 @@ class ConnectedEVEntity[DeviceT: Vehicle | Charger](CoordinatorEntity[ConnectedE
         device: DeviceT,
         description: EntityDescription,
     ) -> None:
-        super().__init__(coordinator)
+        # The device id as context: a refresh updates only the entities of changed devices.
+        super().__init__(coordinator, context=device.id)
         self.entity_description = description
         self.device = device
         self.device_id = device.id

@@ -1,4 +1,4 @@
-"""Options: polling intervals, manual-only polling and push.
+"""Options: polling intervals, manual-only polling, the daily request budget and push.
 
 Turning push on subscribes and tests it right here, so a Home Assistant the provider cannot
 reach is reported on the form instead of silently falling back to polling. Saving reloads
@@ -20,7 +20,9 @@ from homeassistant.helpers.selector import (
 )
 
 from .options import (
+    BUDGET_BOUNDS,
     CONF_CHARGING_INTERVAL,
+    CONF_DAILY_BUDGET,
     CONF_IDLE_INTERVAL,
     CONF_MANUAL_ONLY,
     CONF_PUSH,
@@ -28,6 +30,7 @@ from .options import (
     DATA_PUSH,
     INTERVAL_BOUNDS,
     PollingPolicy,
+    daily_budget_option,
 )
 from .providers import get_description
 from .push_subscription import PushRegistration, PushSetupError
@@ -47,16 +50,24 @@ def _schema() -> vol.Schema:
             ),
             vol.Coerce(int),
         )
+    # Optional: empty (or 0) keeps the provider's default, which may change with a release.
+    fields[vol.Optional(CONF_DAILY_BUDGET)] = vol.All(
+        NumberSelector(NumberSelectorConfig(step=1, mode=NumberSelectorMode.BOX)), vol.Coerce(int)
+    )
     return vol.Schema(fields)
 
 
 def _out_of_range(user_input: dict[str, Any]) -> dict[str, str]:
-    """Return an error for each interval outside its bounds."""
-    return {
+    """Return an error for each interval outside its bounds, and for a budget outside its own."""
+    errors = {
         key: f"{key}_out_of_range"
         for key, (low, high) in INTERVAL_BOUNDS.items()
         if not low <= user_input[key] <= high
     }
+    low, high = BUDGET_BOUNDS
+    if (budget := daily_budget_option(user_input)) is not None and not low <= budget <= high:
+        errors[CONF_DAILY_BUDGET] = f"{CONF_DAILY_BUDGET}_out_of_range"
+    return errors
 
 
 def _bounds() -> dict[str, str]:
@@ -65,6 +76,9 @@ def _bounds() -> dict[str, str]:
     for key, (low, high) in INTERVAL_BOUNDS.items():
         placeholders[f"{key}_min"] = str(low)
         placeholders[f"{key}_max"] = str(high)
+    placeholders[f"{CONF_DAILY_BUDGET}_min"], placeholders[f"{CONF_DAILY_BUDGET}_max"] = map(
+        str, BUDGET_BOUNDS
+    )
     return placeholders
 
 
@@ -78,7 +92,12 @@ class ConnectedEVOptionsFlow(OptionsFlowWithReload):
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options; on submit, subscribe or unsubscribe push if that changed."""
         errors: dict[str, str] = {}
-        placeholders = {"reason": "", **_bounds()}
+        description = get_description(self.config_entry.data)
+        placeholders = {
+            "reason": "",
+            "budget_default": str(description.daily_budget),
+            **_bounds(),
+        }
         if user_input is not None and not (errors := _out_of_range(user_input)):
             self._options = user_input
             try:
@@ -90,16 +109,16 @@ class ConnectedEVOptionsFlow(OptionsFlowWithReload):
                 if enabled:
                     return await self.async_step_push_enabled()
                 return self.async_create_entry(data=user_input)
-        policy = PollingPolicy.from_options(
-            self.config_entry.options, get_description(self.config_entry.data).polling
-        )
-        current = {
+        policy = PollingPolicy.from_options(self.config_entry.options, description.polling)
+        current: dict[str, Any] = {
             CONF_PUSH: policy.push,
             CONF_MANUAL_ONLY: policy.manual_only,
             CONF_CHARGING_INTERVAL: int(policy.charging_interval.total_seconds() // 60),
             CONF_IDLE_INTERVAL: int(policy.idle_interval.total_seconds() // 60),
             CONF_PUSH_INTERVAL: int(policy.push_interval.total_seconds() // 60),
         }
+        if (budget := daily_budget_option(self.config_entry.options)) is not None:
+            current[CONF_DAILY_BUDGET] = budget
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(_schema(), user_input or current),

@@ -31,6 +31,7 @@ from .api.provider import Provider, ProviderFeature, as_push
 from .const import DOMAIN, LOGGER
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator
 from .options import DATA_PUSH, PollingPolicy
+from .providers import get_description
 from .push_receiver import (
     PushReceiver,
     async_forget_webhook,
@@ -79,7 +80,8 @@ class PushManager:
         self.entry = entry
         self.coordinator = coordinator
         self.provider = provider
-        self.policy = PollingPolicy.from_options(entry.options)
+        # The provider's defaults, as setup and the options form read them.
+        self.policy = PollingPolicy.from_options(entry.options, get_description(entry.data).polling)
         self.registration = PushRegistration.from_data(entry.data)
         self.health = PushHealth.DISABLED
         self.last_event_at: datetime | None = None

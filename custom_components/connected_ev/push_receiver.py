@@ -171,7 +171,8 @@ class PushReceiver:
                         chargers[event.charger.id] = event.charger
                         changed = True
                 case PushEventKind.DISCOVERED:
-                    refresh = True  # discoveries carry little more than a name: read it all
+                    # Discoveries carry little more than a name: read it all, chargers too.
+                    refresh = True
                 case PushEventKind.DELETED if event.device_id is not None:
                     changed |= vehicles.pop(event.device_id, None) is not None
                     changed |= chargers.pop(event.device_id, None) is not None
@@ -197,7 +198,7 @@ class PushReceiver:
                 coordinator.async_apply_action(action)
         if refresh:
             self.entry.async_create_background_task(
-                self.hass, coordinator.async_request_refresh(), name=f"{DOMAIN} push refresh"
+                self.hass, coordinator.async_request_discovery(), name=f"{DOMAIN} push refresh"
             )
 
 

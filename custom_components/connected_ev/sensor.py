@@ -30,6 +30,7 @@ from .entity import ConnectedEVEntity, async_add_device_entities
 from .identifiers import account_entity_unique_id, account_identifier
 from .providers import get_description
 from .push import PushHealth, PushManager
+from .remotes import async_add_remote_entities
 from .sensor_descriptions import (
     CHARGER_SENSORS,
     CHARGING_LOCATION,
@@ -93,6 +94,7 @@ async def async_setup_entry(
     )
     if (push := entry.runtime_data.push).supported:
         async_add_entities(ConnectedEVPushSensor(push, desc) for desc in PUSH_SENSORS)
+    async_add_remote_entities(entry, async_add_entities)
 
 
 def _vehicle_sensors(

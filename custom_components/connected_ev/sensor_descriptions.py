@@ -19,9 +19,11 @@ from homeassistant.components.sensor import (
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
+    UnitOfElectricPotential,
     UnitOfEnergy,
     UnitOfLength,
     UnitOfPower,
+    UnitOfTemperature,
     UnitOfTime,
 )
 from homeassistant.helpers.typing import StateType
@@ -30,15 +32,17 @@ from .api.models import (
     Capability,
     Charger,
     ChargerChargeState,
+    ChargingSession,
     PowerDeliveryState,
     SmartChargingState,
     Vehicle,
     VehicleChargeState,
+    VehicleCondition,
 )
 from .api.provider import ProviderFeature
-from .coordinator import ConnectedEVData
+from .data import ConnectedEVData
 from .devices import device_name
-from .entity import reports_charge_state
+from .entity import reports_battery, reports_charge_state
 
 POWER_DELIVERY_STATES = [
     state.value for state in PowerDeliveryState if state is not PowerDeliveryState.UNKNOWN
@@ -181,6 +185,94 @@ LIFETIME_ENERGY = SensorEntityDescription(
 )
 
 
+def _session(vehicle: Vehicle) -> ChargingSession:
+    return vehicle.charging_session or ChargingSession()
+
+
+def _condition(vehicle: Vehicle) -> VehicleCondition:
+    return vehicle.condition or VehicleCondition()
+
+
+TELEMETRY_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="session_start_level",
+        translation_key="session_start_level",
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        has_fn=lambda vehicle: vehicle.can(Capability.BATTERY),
+        value_fn=lambda vehicle, _: _session(vehicle).start_level,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="session_start",
+        translation_key="session_start",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        has_fn=lambda vehicle: vehicle.can(Capability.BATTERY),
+        value_fn=lambda vehicle, _: _session(vehicle).started_at,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="session_energy",
+        translation_key="session_energy",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=1,
+        has_fn=lambda vehicle: vehicle.can(Capability.BATTERY),
+        value_fn=lambda vehicle, _: _session(vehicle).energy_added_kwh,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="time_to_80",
+        translation_key="time_to_80",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        has_fn=lambda vehicle: vehicle.can(Capability.BATTERY),
+        value_fn=lambda vehicle, _: _session(vehicle).minutes_to_80,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="hv_battery_temperature",
+        translation_key="hv_battery_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=lambda vehicle: vehicle.can(Capability.BATTERY),
+        value_fn=lambda vehicle, _: _condition(vehicle).hv_battery_temperature_c,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="low_voltage_battery",
+        translation_key="low_voltage_battery",
+        device_class=SensorDeviceClass.VOLTAGE,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=lambda vehicle: vehicle.can(Capability.HEALTH),
+        value_fn=lambda vehicle, _: _condition(vehicle).low_voltage_battery_v,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="fuel_level",
+        translation_key="fuel_level",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        has_fn=lambda vehicle: vehicle.can(Capability.FUEL),
+        value_fn=lambda vehicle, _: _condition(vehicle).fuel_level_percent,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        # From the vehicle's own counter (no statistics requests): the Energy dashboard's.
+        key="lifetime_energy",
+        translation_key="lifetime_energy",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=1,
+        has_fn=lambda vehicle: vehicle.can(Capability.BATTERY),
+        value_fn=lambda vehicle, _: _condition(vehicle).lifetime_charged_kwh,
+    ),
+)
+"""What aftermarket telematics units report: the charging session, the battery's temperature,
+the 12 V battery, fuel and the charged-energy counter. Gated on the capabilities that say a
+vehicle reports them, so other providers' vehicles never get these entities."""
+
 VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
     ConnectedEVSensorEntityDescription[Vehicle](
         key="battery_level",
@@ -188,7 +280,7 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
-        has_fn=reports_charge_state,
+        has_fn=reports_battery,
         value_fn=lambda vehicle, _: vehicle.charge_state.battery_level,
     ),
     ConnectedEVSensorEntityDescription[Vehicle](
@@ -198,7 +290,7 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         native_unit_of_measurement=UnitOfLength.KILOMETERS,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
-        has_fn=reports_charge_state,
+        has_fn=reports_battery,
         value_fn=lambda vehicle, _: vehicle.charge_state.range_km,
     ),
     ConnectedEVSensorEntityDescription[Vehicle](
@@ -207,7 +299,7 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         device_class=SensorDeviceClass.POWER,
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
         state_class=SensorStateClass.MEASUREMENT,
-        has_fn=reports_charge_state,
+        has_fn=reports_battery,
         value_fn=lambda vehicle, _: charge_rate(vehicle.charge_state),
     ),
     ConnectedEVSensorEntityDescription[Vehicle](
@@ -246,7 +338,7 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        has_fn=reports_charge_state,
+        has_fn=reports_battery,
         value_fn=lambda vehicle, _: vehicle.charge_state.battery_capacity_kwh,
     ),
     ConnectedEVSensorEntityDescription[Vehicle](
@@ -267,6 +359,34 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         has_fn=lambda vehicle: vehicle.can(Capability.ODOMETER),
         value_fn=lambda vehicle, _: vehicle.odometer.distance_km if vehicle.odometer else None,
     ),
+    # Where each data group carries its own timestamp: how old each part of the data is.
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="charge_state_updated",
+        translation_key="charge_state_updated",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=reports_charge_state,
+        feature=ProviderFeature.GROUP_TIMESTAMPS,
+        value_fn=lambda vehicle, _: vehicle.charge_state.last_updated,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="location_updated",
+        translation_key="location_updated",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=lambda vehicle: vehicle.can(Capability.LOCATION),
+        feature=ProviderFeature.GROUP_TIMESTAMPS,
+        value_fn=lambda vehicle, _: vehicle.location.last_updated if vehicle.location else None,
+    ),
+    ConnectedEVSensorEntityDescription[Vehicle](
+        key="odometer_updated",
+        translation_key="odometer_updated",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=lambda vehicle: vehicle.can(Capability.ODOMETER),
+        feature=ProviderFeature.GROUP_TIMESTAMPS,
+        value_fn=lambda vehicle, _: vehicle.odometer.last_updated if vehicle.odometer else None,
+    ),
     ConnectedEVSensorEntityDescription[Vehicle](
         key="last_seen",
         translation_key="last_seen",
@@ -274,6 +394,7 @@ VEHICLE_SENSORS: tuple[ConnectedEVSensorEntityDescription[Vehicle], ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda vehicle, _: vehicle.last_seen,
     ),
+    *TELEMETRY_SENSORS,
 )
 
 CHARGER_SENSORS: tuple[ConnectedEVSensorEntityDescription[Charger], ...] = (

@@ -23,6 +23,7 @@ from homeassistant.core import (
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.service import async_get_config_entry
 
+from .add_vehicle_link import async_setup_add_vehicle_link
 from .api.models import (
     Capability,
     Charger,
@@ -41,6 +42,7 @@ from .coordinator import ConnectedEVConfigEntry
 from .helpers import provider_errors
 from .identifiers import provider_device_id
 from .preferences import format_time
+from .remote_actions import async_setup_remote_actions
 from .service_schemas import (
     ATTR_BATTERY_CAPACITY,
     ATTR_CHARGING_BEHAVIOR,
@@ -342,3 +344,5 @@ def async_setup_services(hass: HomeAssistant) -> None:
         _set_charger_location,
         schema=SET_CHARGER_LOCATION_SCHEMA,
     )
+    async_setup_add_vehicle_link(hass)
+    async_setup_remote_actions(hass)

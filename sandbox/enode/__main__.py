@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=count_up_to(MAX_DEVICES),
         help="linked devices after which new link sessions are refused with 403",
     )
+    parser.add_argument(
+        "--no-provider-cadence",
+        dest="provider_cadence",
+        action="store_false",
+        help="read every device at every request instead of every 2 min charging / 7 min idle",
+    )
     return parser
 
 
@@ -93,6 +99,7 @@ def server_from_args(args: argparse.Namespace) -> SandboxServer:
         home=(args.home_latitude, args.home_longitude),
         connections_limit=args.connections_limit,
         state_path=args.state,
+        provider_cadence=args.provider_cadence,
     )
     if server.restored:
         return server

@@ -165,6 +165,50 @@ async def patch_vehicle(request: web.Request) -> web.Response:
     return web.json_response(vehicle_json(world, vehicle))
 
 
+_CAR_FIELDS = {
+    "battery_level": "batteryLevel",
+    "charge_limit": "chargeLimit",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "odometer": "odometer",
+}
+
+
+@routes.post(PREFIX + "/vehicles/{vehicleId}/car-changes")
+async def car_change(request: web.Request) -> web.Response:
+    """Change facts in the car: the API shows them from Enode's next refresh of the vehicle.
+
+    Unlike PATCH (the sandbox changes what Enode shows, at once), this is what a user does to
+    the car; it answers 202 with the changes waiting and when that refresh is planned.
+    """
+    world = request.app[SANDBOX].world
+    body = Body(await read_json(request), allowed=tuple(_CAR_FIELDS.values()))
+    battery = body.number("batteryLevel", minimum=0, maximum=MAX_PERCENT)
+    limit = body.number("chargeLimit", minimum=MIN_CHARGE_LIMIT, maximum=MAX_PERCENT)
+    latitude = body.number("latitude", minimum=-MAX_LATITUDE, maximum=MAX_LATITUDE)
+    longitude = body.number("longitude", minimum=-MAX_LONGITUDE, maximum=MAX_LONGITUDE)
+    odometer = body.number("odometer", minimum=0)
+    body.check()
+    vehicle_id = request.match_info["vehicleId"]
+    applies_at = world.car_change(
+        vehicle_id,
+        battery_level=battery,
+        charge_limit=limit,
+        latitude=latitude,
+        longitude=longitude,
+        odometer=odometer,
+    )
+    pending = world.refreshes.pending(vehicle_id)
+    return web.json_response(
+        {
+            "vehicleId": vehicle_id,
+            "pending": {_CAR_FIELDS[name]: value for name, value in pending.items()},
+            "appliesAt": None if applies_at is None else isoformat(applies_at),
+        },
+        status=202,
+    )
+
+
 @routes.patch(PREFIX + "/chargers/{chargerId}")
 async def patch_charger(request: web.Request) -> web.Response:
     """Change simulated facts about a charger."""

@@ -53,17 +53,26 @@ class SandboxServer(LoopbackServer):
         background: bool = True,
         connections_limit: int | None = None,
         state_path: Path | None = None,
+        provider_cadence: bool = False,
     ) -> None:
         """Create the server; with ``state_path`` the saved state is restored now.
 
         ``restored`` tells whether it was, so the caller seeds devices only into a new world.
         ``start`` is the simulated time at start-up (POSIX seconds; default: now).
+        ``provider_cadence``: devices are read on Enode's cadence (``world.REFRESH_CADENCE``),
+        not at every request; the CLI's default, off for tests that set values directly.
         """
         super().__init__(host, port)
         self.client_id = client_id
         self.client_secret = client_secret
         self.clock = SimClock(scale=time_scale, start=start)
-        self.world = World(self.clock, action_delay=action_delay, seed=seed, home=home)
+        self.world = World(
+            self.clock,
+            action_delay=action_delay,
+            seed=seed,
+            home=home,
+            provider_cadence=provider_cadence,
+        )
         self.app = create_app(
             self.world,
             config=SandboxConfig(

@@ -41,6 +41,7 @@ from sandbox.enode.world import (
     Webhook,
     World,
 )
+from sandbox.refresh import RefreshSchedule
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ def snapshot(world: World, tokens: TokenStore) -> JSON:
             for device_id, ledger in world.energy.items()
         },
         "tokens": tokens.export(),
+        "carChanges": world.refreshes.waiting(),
     }
 
 
@@ -146,6 +148,7 @@ def restore(world: World, tokens: TokenStore, data: Any) -> None:
         rng_state = (int(version), tuple(int(n) for n in internal), gauss)
         turns = {tuple(str(v) for v in key): int(turn) for key, turn in data["vendorTurns"]}
         sim_time = float(data["simTime"])
+        car_changes = _car_changes(data.get("carChanges", {}))
         seq = int(data["seq"])
         world.rng.setstate(rng_state)
     except StateError:
@@ -161,7 +164,21 @@ def restore(world: World, tokens: TokenStore, data: Any) -> None:
     world.users, world.vehicles, world.chargers = users, vehicles, chargers
     world.locations, world.actions, world.link_sessions = locations, actions, sessions
     world.webhooks, world.energy = webhooks, energy
+    world.refreshes = RefreshSchedule(world.refreshes.cadence, world.seed)
+    for device_id, changes in car_changes.items():
+        world.refreshes.defer(device_id, changes)
+    world.schedule_refreshes()
     tokens.load(issued)
+
+
+def _car_changes(data: Any) -> dict[str, dict[str, float]]:
+    """Decode the car-side changes still waiting for a refresh (absent in older files)."""
+    if not isinstance(data, dict):
+        raise StateError("carChanges is not an object")
+    return {
+        str(device_id): {str(name): float(value) for name, value in changes.items()}
+        for device_id, changes in data.items()
+    }
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -13,11 +13,13 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 from sandbox.clock import SimClock
 from sandbox.enode import catalog, smart
 from sandbox.enode.energy import EnergyBucket, EnergyLedger, series
+from sandbox.refresh import Cadence, RefreshSchedule
 
 type TargetType = Literal["vehicle", "charger"]
 type ChargeKind = Literal["START", "STOP"]
@@ -36,6 +38,22 @@ _VIN_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 _VIN_LENGTH = 17
 _OFFSET_LAT_DEG = 0.0004
 _OFFSET_LON_DEG = 0.0006
+
+REFRESH_CADENCE = Cadence(charging=120.0, idle=420.0, jitter=0.1)
+"""How often Enode reads a device: about every 2 minutes while charging, 7 otherwise.
+
+Enode documents no cadence; its refresh-hint description says it detects changes "within
+seconds to a few minutes" and adapts its refresh interval. The sandbox chooses 2 minutes
+while the device charges (a vehicle charging, or a charger with a vehicle charging on it) and
+7 minutes otherwise, each gap ±10 %; the state at a refresh picks the next gap. ``lastSeen``
+moves at each refresh of a reachable device. Changes made in the car (``car_change``) wait
+for the next refresh. Without ``provider_cadence`` (tests written before it) Enode instead
+reads every device at every request: ``lastSeen`` is now and car-side changes show at once.
+A simplification the tests rely on: the progress of a charge shows at once (``lastSeen``
+still moves only at refreshes), and commands' results and the admin API's direct changes
+(plug, unplug, PATCH) show at once and move ``lastSeen`` then, as if the device had just
+been read.
+"""
 
 
 class WorldError(Exception):
@@ -279,10 +297,14 @@ class World:
         action_delay: float = 5.0,
         seed: int = 0,
         home: tuple[float, float] = DEFAULT_HOME,
+        provider_cadence: bool = False,
     ) -> None:
         self.clock = clock
+        self.provider_cadence = provider_cadence
+        """Whether devices are read on ``REFRESH_CADENCE`` rather than at every request."""
         self.action_delay = action_delay
         self.home = home
+        self.seed = seed
         self.rng = random.Random(seed)  # noqa: S311 - simulation data, not secrets
         self.seq = 0
         self.vendor_turns: dict[tuple[str, ...], int] = {}
@@ -297,6 +319,8 @@ class World:
         self.energy: dict[str, EnergyLedger] = {}
         """What each device (by id) charged: a vehicle's energy also counts for its charger."""
         self.listeners: list[Callable[[WorldEvent], None]] = []
+        self.refreshes = RefreshSchedule(REFRESH_CADENCE, seed)
+        """When Enode next reads each linked device, and the car-side changes waiting."""
 
     # ------------------------------------------------------------------ time and events
 
@@ -330,24 +354,63 @@ class World:
     # ------------------------------------------------------------------ simulation
 
     def _advance(self, target: float) -> None:
-        """Integrate up to ``target``, stopping at each due action and smart-plan step."""
+        """Integrate up to ``target``, stopping at each due action, plan step and refresh.
+
+        At equal moments an action comes first, then a plan step, then a refresh: a refresh
+        reads what the others changed.
+        """
         due = sorted(
             (a for a in self.actions.values() if a.state == "PENDING" and a.due_at <= target),
             key=lambda a: (a.due_at, a.seq),
         )
         while True:
-            step = self._next_plan_step(target)
-            if due and (step is None or due[0].due_at <= step[0]):
-                action = due.pop(0)
-                self._integrate(max(action.due_at, self.sim_time))
-                self._resolve(action)
-            elif step is not None:
-                moment, vehicle, plan = step
-                self._integrate(max(moment, self.sim_time))
-                smart.step(self, vehicle, plan)
-            else:
+            nexts: list[tuple[float, int, Callable[[], None]]] = []
+            if due:
+                nexts.append((due[0].due_at, 0, partial(self._resolve, due[0])))
+            if (step := self._next_plan_step(target)) is not None:
+                nexts.append((step[0], 1, partial(smart.step, self, step[1], step[2])))
+            if (refresh := self.refreshes.next_due(target)) is not None:
+                nexts.append((refresh[0], 2, partial(self._refresh, refresh[1], refresh[0])))
+            if not nexts:
                 break
+            moment, rank, happen = min(nexts, key=lambda found: (found[0], found[1]))
+            self._integrate(max(moment, self.sim_time))
+            if rank == 0:
+                due.pop(0)
+            happen()
         self._integrate(target)
+
+    def _refresh(self, device_id: str, moment: float) -> None:
+        """Enode reads a device: ``lastSeen`` moves and car-side changes arrive.
+
+        An unreachable device is not read: its changes keep waiting.
+        """
+        device: Device = self.vehicles.get(device_id) or self.chargers[device_id]
+        if self.device_reachable(device):
+            device.last_seen = moment
+            if isinstance(device, Vehicle) and (changes := self.refreshes.take(device_id)):
+                self._set_vehicle_facts(device, moment, **changes)
+        self.refreshes.schedule_after(device_id, moment, charging=self._charging(device))
+
+    def _charging(self, device: Device) -> bool:
+        """Whether the device charges now (a charger: a vehicle charges on it)."""
+        vehicle = device if isinstance(device, Vehicle) else self.plugged_vehicle(device)
+        return vehicle is not None and vehicle.plugged_in and vehicle.charging
+
+    def _touch(self, device: Device, moment: float) -> None:
+        """Note a change the provider knows at once: it has just seen the device."""
+        if self.device_reachable(device):
+            device.last_seen = moment
+
+    def schedule_refreshes(self) -> None:
+        """Plan a refresh for every linked device without one (after a restore)."""
+        if not self.provider_cadence:
+            return
+        moment = self.sim_time
+        devices: list[Device] = [*self.vehicles.values(), *self.chargers.values()]
+        for device in devices:
+            if device.user_id is not None and not self.refreshes.tracks(device.id):
+                self.refreshes.schedule_after(device.id, moment, charging=self._charging(device))
 
     def _next_plan_step(self, target: float) -> tuple[float, Vehicle, smart.SmartPlan] | None:
         """Return the earliest smart-plan step due by ``target``: (when, vehicle, plan)."""
@@ -595,6 +658,8 @@ class World:
         device.scopes = sorted({s for s in scopes if s.startswith(f"{vendor_type}:")})
         device.linked_at = moment
         device.last_seen = moment
+        if self.provider_cadence:
+            self.refreshes.schedule_after(device.id, moment, charging=self._charging(device))
         if isinstance(device, Vehicle):
             self._emit(WorldEvent("user:vehicle:discovered", user.id, moment, vehicle=device))
         else:
@@ -622,6 +687,7 @@ class World:
                 self._finish(action, "FAILED", "NOT_FOUND", "The device was deleted.")
         device.user_id = None
         device.scopes = []
+        self.refreshes.forget(device.id)
         self._refresh_pairings()
 
     def _refresh_pairings(self) -> None:
@@ -787,6 +853,8 @@ class World:
                 vehicle.location_updated = moment
             if vehicle.user_id is not None and charger.user_id == vehicle.user_id:
                 self._pair(vehicle, charger)
+            self._touch(charger, moment)
+        self._touch(vehicle, moment)
 
     def unplug(self, vehicle_id: str) -> None:
         """Unplug a vehicle; pairing unlocks persist as Enode does."""
@@ -803,6 +871,9 @@ class World:
         vehicle.plugged_in = False
         vehicle.charger_id = None
         vehicle.charge_updated = moment
+        self._touch(vehicle, moment)
+        if charger is not None:
+            self._touch(charger, moment)
 
     def patch_vehicle(
         self,
@@ -816,9 +887,67 @@ class World:
         odometer: float | None = None,
         capabilities: dict[str, bool] | None = None,
     ) -> Vehicle:
-        """Change simulated facts about a vehicle (validated by the caller)."""
+        """Change simulated facts about a vehicle at once (validated by the caller)."""
         vehicle = self.get_vehicle(vehicle_id, linked=False)
         moment = self.now()
+        if is_reachable is not None:
+            vehicle.reachable = is_reachable
+        self._set_vehicle_facts(
+            vehicle,
+            moment,
+            battery_level=battery_level,
+            charge_limit=charge_limit,
+            latitude=latitude,
+            longitude=longitude,
+            odometer=odometer,
+        )
+        if capabilities:
+            vehicle.native.update(capabilities)
+        self._touch(vehicle, moment)
+        return vehicle
+
+    def car_change(
+        self,
+        vehicle_id: str,
+        *,
+        battery_level: float | None = None,
+        charge_limit: float | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+        odometer: float | None = None,
+    ) -> float | None:
+        """Change facts in the car; Enode shows them from its next refresh of the vehicle.
+
+        Returns when that refresh is planned (None: the vehicle is not linked, so Enode does
+        not read it; the change waits until it is linked and read). Without
+        ``provider_cadence`` the change shows at once, as a read at every request would see it.
+        """
+        vehicle = self.get_vehicle(vehicle_id, linked=False)
+        moment = self.now()
+        changes = {
+            "battery_level": battery_level,
+            "charge_limit": charge_limit,
+            "latitude": latitude,
+            "longitude": longitude,
+            "odometer": odometer,
+        }
+        if not self.provider_cadence:
+            self._set_vehicle_facts(vehicle, moment, **changes)
+            return moment
+        self.refreshes.defer(vehicle.id, {k: v for k, v in changes.items() if v is not None})
+        return self.refreshes.next_refresh(vehicle.id)
+
+    def _set_vehicle_facts(
+        self,
+        vehicle: Vehicle,
+        moment: float,
+        *,
+        battery_level: float | None = None,
+        charge_limit: float | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+        odometer: float | None = None,
+    ) -> None:
         if battery_level is not None:
             vehicle.soc = battery_level
             vehicle.charge_updated = moment
@@ -827,10 +956,6 @@ class World:
             vehicle.charge_updated = moment
         if vehicle.charging and self.is_full(vehicle):
             self.stop_charging(vehicle, moment)
-        if is_reachable is not None:
-            vehicle.reachable = is_reachable
-            if is_reachable:
-                vehicle.last_seen = moment
         if latitude is not None or longitude is not None:
             vehicle.latitude = vehicle.latitude if latitude is None else latitude
             vehicle.longitude = vehicle.longitude if longitude is None else longitude
@@ -838,9 +963,6 @@ class World:
         if odometer is not None:
             vehicle.odometer_km = odometer
             vehicle.odometer_updated = moment
-        if capabilities:
-            vehicle.native.update(capabilities)
-        return vehicle
 
     def patch_charger(
         self,
@@ -855,18 +977,17 @@ class World:
         moment = self.now()
         if is_reachable is not None:
             charger.reachable = is_reachable
-            if is_reachable:
-                charger.last_seen = moment
         if max_current is not None:
             charger.max_current = max_current
             charger.state_updated = moment
         if capabilities:
             charger.native.update(capabilities)
+        self._touch(charger, moment)
         return charger
 
     def seen(self, device: Device) -> float:
-        """Return ``lastSeen``: now while reachable, frozen while not."""
-        if self.device_reachable(device):
+        """Return ``lastSeen``: Enode's last read of the device (see ``REFRESH_CADENCE``)."""
+        if not self.provider_cadence and self.device_reachable(device):
             device.last_seen = self.sim_time
         return device.last_seen
 
@@ -956,6 +1077,7 @@ class World:
             device.max_current = action.target_max_current
             if isinstance(device, Charger):
                 device.state_updated = self.sim_time
+            self._touch(device, self.sim_time)
             self._finish(action, "CONFIRMED")
             return
         vehicle = device if isinstance(device, Vehicle) else self.plugged_vehicle(device)
@@ -970,6 +1092,8 @@ class World:
             vehicle.charge_updated = self.sim_time
         elif vehicle.charging:
             self.stop_charging(vehicle, self.sim_time)
+        self._touch(device, self.sim_time)
+        self._touch(vehicle, self.sim_time)
         self._finish(action, "CONFIRMED")
 
     def charge_vehicle(

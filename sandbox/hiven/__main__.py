@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-scale", type=non_negative, default=1.0, help="simulated seconds per real second"
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulated data")
+    parser.add_argument(
+        "--no-provider-cadence",
+        dest="provider_cadence",
+        action="store_false",
+        help="read every car at every request instead of every 5 min charging / 30 min idle",
+    )
     return parser
 
 
@@ -58,6 +64,7 @@ def server_from_args(args: argparse.Namespace) -> HivenSandboxServer:
         api_key=args.api_key,
         time_scale=args.time_scale,
         seed=args.seed,
+        provider_cadence=args.provider_cadence,
     )
     if args.vehicles:
         server.world.seed_user(args.user_id, vehicles=args.vehicles, make=args.manufacturer)

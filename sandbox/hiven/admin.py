@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from sandbox.clock import isoformat
 from sandbox.faults import FAULT_KINDS, Fault
 from sandbox.hiven import catalog
 from sandbox.hiven.api import _number, read_object
@@ -97,7 +98,39 @@ async def patch_vehicle(request: web.Request) -> web.Response:
         if owner is not None and (not isinstance(owner, str) or not owner):
             raise WorldError(400, "owner must be a user id or null")
         car.owner = owner
+    world.touch(car)
     return web.json_response({**car.device_json(), "status": car.status_json()})
+
+
+@routes.post(PREFIX + "/vehicles/{deviceId}/car-changes")
+async def car_change(request: web.Request) -> web.Response:
+    """Change the car itself: the API shows it from Hiven's next read of the car.
+
+    Unlike PATCH (what Hiven shows changes at once), this is what happens in the car; it
+    answers 202 with the changes waiting and when that read is planned.
+    """
+    world = request.app[HIVEN].world
+    car = world.cars.get(request.match_info["deviceId"])
+    if car is None:
+        raise WorldError(404, "Device not found")
+    body = await read_object(request, ("soc", "chargingStatus"))
+    soc = None if body.get("soc") is None else _number(body["soc"], "soc", 0, 100)
+    status = body.get("chargingStatus")
+    if status is not None and status not in CHARGING_STATUSES:
+        raise WorldError(400, "chargingStatus must be one of " + ", ".join(CHARGING_STATUSES))
+    applies_at = world.car_change(car, soc=soc, charging_status=status)
+    pending = world.refreshes.pending(car.id)
+    return web.json_response(
+        {
+            "deviceId": car.id,
+            "pending": {
+                "chargingStatus" if name == "charging_status" else name: value
+                for name, value in pending.items()
+            },
+            "appliesAt": None if applies_at is None else isoformat(applies_at),
+        },
+        status=202,
+    )
 
 
 @routes.post(PREFIX + "/clock/advance")

@@ -28,11 +28,17 @@ class HivenSandboxServer(LoopbackServer):
         api_key: str = DEFAULT_API_KEY,
         time_scale: float = 1.0,
         seed: int = 0,
+        provider_cadence: bool = False,
     ) -> None:
+        """Create the server.
+
+        ``provider_cadence``: cars are read on Hiven's cadence (``world.REFRESH_CADENCE``),
+        not at every request (the CLI's default).
+        """
         super().__init__(host, port)
         self.api_key = api_key
         self.clock = SimClock(scale=time_scale)
-        self.world = World(self.clock, seed=seed)
+        self.world = World(self.clock, seed=seed, provider_cadence=provider_cadence)
         self.app = create_app(self.world, api_key=api_key)
         self.sandbox: HivenSandbox = self.app[HIVEN]
 

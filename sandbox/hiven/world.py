@@ -2,6 +2,10 @@
 
 Cars charge lazily: every read first brings the simulation up to the clock's "now", so time
 only needs to be advanced (``SimClock``), never ticked.
+
+Hiven reads each added car through Smartcar on its own cadence (``REFRESH_CADENCE``); the
+status ``timestamp`` is the time of that read, and a change made in the car (``car_change``)
+shows from the next one.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 
 from sandbox.clock import SimClock, isoformat
 from sandbox.hiven import catalog
+from sandbox.refresh import Cadence, RefreshSchedule
 
 CHARGE_RATE_PERCENT_PER_HOUR = 20.0
 CODE_TTL_SECONDS = 600.0
@@ -27,6 +32,19 @@ CHARGING_STATUSES = (
     "CHARGING_COMPLETED",
 )
 _VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+
+REFRESH_CADENCE = Cadence(charging=300.0, idle=1800.0, jitter=0.1)
+"""How often Hiven reads a car through Smartcar: every 5 minutes while charging, else 30.
+
+Neither Hiven nor Smartcar documents how often Hiven reads a car. Smartcar recommends polling a
+vehicle about every 30 minutes (carmakers limit requests too), so the sandbox reads an idle car
+that often; a smart-charging platform must see a charge reach its target, so it reads a
+charging car every 5 minutes. Each gap ±10 %, chosen by the car's state at the read. The
+admin API's direct changes (PATCH) and the progress of a charge show at once; a PATCH counts
+as a read (the ``timestamp`` moves), so tests see what they set. Without ``provider_cadence``
+(tests written before it) every request reads the car: the ``timestamp`` is now and car-side
+changes show at once.
+"""
 
 
 class WorldError(Exception):
@@ -174,8 +192,9 @@ class Location:
 class World:
     """Everything the sandbox simulates, behind methods the handlers call."""
 
-    def __init__(self, clock: SimClock, *, seed: int = 0) -> None:
+    def __init__(self, clock: SimClock, *, seed: int = 0, provider_cadence: bool = False) -> None:
         self.clock = clock
+        self.provider_cadence = provider_cadence
         self._random = random.Random(seed)  # noqa: S311 - simulated data, not security
         self.cars: dict[str, Car] = {}
         self.chargers: dict[str, Charger] = {}
@@ -183,6 +202,8 @@ class World:
         self.locations: dict[str, Location] = {}
         self.redirect_uris: set[str] = set()
         self._simulated_until = clock.now()
+        self.refreshes = RefreshSchedule(REFRESH_CADENCE, seed)
+        """When Hiven next reads each added car, and the car-side changes waiting."""
 
     def _id(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
@@ -190,16 +211,66 @@ class World:
     # --- simulation --------------------------------------------------------------------
 
     def simulate(self) -> None:
-        """Bring every car up to now: charging cars gain charge, full ones complete."""
+        """Bring every car up to now: charging cars gain charge, full ones complete.
+
+        Hiven's reads of the cars due by now happen in order, each after the charge up to it.
+        """
         now = self.clock.now()
-        elapsed = max(0.0, now - self._simulated_until)
-        self._simulated_until = now
+        while (due := self.refreshes.next_due(now)) is not None:
+            moment, car_id = due
+            self._charge_until(moment)
+            self._refresh(car_id, moment)
+        self._charge_until(now)
+        if not self.provider_cadence:
+            for car in self.cars.values():
+                car.updated_at = now
+
+    def _charge_until(self, moment: float) -> None:
+        elapsed = max(0.0, moment - self._simulated_until)
+        self._simulated_until = max(self._simulated_until, moment)
+        if elapsed <= 0:
+            return
         for car in self.cars.values():
-            if car.charging_status == "CHARGING" and elapsed > 0:
+            if car.charging_status == "CHARGING":
                 car.soc = min(100.0, car.soc + CHARGE_RATE_PERCENT_PER_HOUR * elapsed / 3600)
                 if car.soc >= 100.0:
                     car.charging_status = "CHARGING_COMPLETED"
-            car.updated_at = now
+
+    def _refresh(self, car_id: str, moment: float) -> None:
+        """Hiven reads a car: its ``timestamp`` moves and car-side changes arrive."""
+        car = self.cars[car_id]
+        car.updated_at = moment
+        self._apply(car)
+        self.refreshes.schedule_after(car_id, moment, charging=car.charging_status == "CHARGING")
+
+    def _apply(self, car: Car) -> None:
+        """Make the car-side changes waiting for the car what Hiven shows."""
+        changes = self.refreshes.take(car.id)
+        if "soc" in changes:
+            car.soc = float(changes["soc"])
+        if "charging_status" in changes:
+            car.charging_status = str(changes["charging_status"])
+
+    def touch(self, car: Car) -> None:
+        """Note a direct change: Hiven has just read the car (next read planned if added)."""
+        now = self.clock.now()
+        car.updated_at = now
+        if car.owner is None:
+            self.refreshes.forget(car.id)
+        elif self.provider_cadence and not self.refreshes.tracks(car.id):
+            self.refreshes.schedule_after(car.id, now, charging=car.charging_status == "CHARGING")
+
+    def car_change(
+        self, car: Car, *, soc: float | None = None, charging_status: str | None = None
+    ) -> float | None:
+        """Change the car itself; Hiven shows it from its next read (None: not added)."""
+        self.simulate()
+        changes = {"soc": soc, "charging_status": charging_status}
+        self.refreshes.defer(car.id, {k: v for k, v in changes.items() if v is not None})
+        if not self.provider_cadence:
+            self._apply(car)
+            return self.clock.now()
+        return self.refreshes.next_refresh(car.id)
 
     # --- cars --------------------------------------------------------------------------
 
@@ -231,6 +302,7 @@ class World:
         """Add a car to a user straight away (admin seeding)."""
         car.owner = user_id
         car.added_at = self.clock.now()
+        self.touch(car)
 
     def seed_user(
         self, user_id: str, *, vehicles: int, chargers: int = 0, make: str | None = None
@@ -278,6 +350,7 @@ class World:
         car.owner = None
         car.added_at = None
         car.preferences = {"chargingBehavior": "SMART_CHARGE_OFF"}
+        self.refreshes.forget(car.id)
 
     # --- authorization -----------------------------------------------------------------
 

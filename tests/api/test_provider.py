@@ -24,6 +24,7 @@ from custom_components.connected_ev.api.provider import (
     as_chargers,
     as_charging_control,
     as_code_linking,
+    as_device_removal,
     as_linking,
     as_locations,
     as_preferences,
@@ -45,6 +46,7 @@ ACCESSORS: list[Callable[[Provider], Any]] = [
     as_status_reader,
     as_locations,
     as_push,
+    as_device_removal,
 ]
 
 

@@ -192,7 +192,13 @@ def mock_provider() -> Generator[AsyncMock]:
     """Patch a provider with every part, two vehicles and one charger into setup."""
     provider = AsyncMock(spec=EnodeProvider)
     provider.account_id = USER_ID
-    provider.features = frozenset(ProviderFeature)
+    # Every feature of an Enode-shaped provider; the Chargetrip-only parts have their own
+    # tests (tests/components/test_chargetrip_entities.py).
+    provider.features = frozenset(ProviderFeature) - {
+        ProviderFeature.LIVE_UPDATES,
+        ProviderFeature.DEVICE_REMOVAL,
+        ProviderFeature.GROUP_TIMESTAMPS,
+    }
     provider.async_list_vehicles.return_value = load_vehicles()
     provider.async_list_chargers.return_value = load_chargers()
     provider.async_set_charging.return_value = charge_action()

@@ -40,7 +40,7 @@ from custom_components.connected_ev.const import (
     DOMAIN,
     MAX_RATE_LIMIT_BACKOFF,
 )
-from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
+from custom_components.connected_ev.coordinator import CHARGER_DISCOVERY, ConnectedEVCoordinator
 from custom_components.connected_ev.device_ledger import ABSENT_REFRESHES_BEFORE_REMOVAL
 from custom_components.connected_ev.identifiers import device_identifier, entity_unique_id
 
@@ -373,8 +373,9 @@ async def test_stale_device_removed_after_consecutive_refreshes_and_relinked(
     # The vehicle still names the charger by id, but no linked charger has that id.
     assert hass.states.get("sensor.batmobile_plugged_in_charger").state == "unknown"
 
+    # Linked again at the provider: no charger left, so the slow discovery poll finds it.
     mock_provider.async_list_chargers.return_value = load_chargers()
-    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    await _tick(hass, freezer, CHARGER_DISCOVERY)
 
     assert device_registry.async_get_device_by_identifier(
         device_identifier(init_integration, CHARGER_ID), entry_id

@@ -7,9 +7,10 @@ from dataclasses import replace
 from datetime import time
 from unittest.mock import AsyncMock
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
     get_diagnostics_for_device,
@@ -23,11 +24,19 @@ from custom_components.connected_ev.diagnostics import (
     async_get_config_entry_diagnostics,
     async_get_device_diagnostics,
 )
+from custom_components.connected_ev.energy import ENERGY_FIRST_READ_DELAY
 from custom_components.connected_ev.identifiers import device_identifier
 
 from .conftest import BASIC_VEHICLE_ID, CHARGER_ID, VEHICLE_ID, charge_action
 
 SECRETS = ("5YJSA1E26HF000001", "ZAP000123", "59.9139", "10.7522", "ha-user")
+
+
+async def _first_energy_reads(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let the lifetime energy be read: a first setup reads it a minute after setup."""
+    freezer.tick(ENERGY_FIRST_READ_DELAY)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_diagnostics(
@@ -36,8 +45,10 @@ async def test_diagnostics(
     init_integration: MockConfigEntry,
     mock_provider: AsyncMock,
     snapshot: SnapshotAssertion,
+    freezer: FrozenDateTimeFactory,  # after setup: the payloads keep plain datetimes
 ) -> None:
     """Ids stay for debugging; VINs, serials, positions, user ids and secrets do not."""
+    await _first_energy_reads(hass, freezer)
     init_integration.runtime_data.coordinator.async_apply_action(charge_action())
     calls = len(mock_provider.mock_calls)
 
@@ -90,8 +101,10 @@ async def test_device_diagnostics(
     init_integration: MockConfigEntry,
     mock_provider: AsyncMock,
     snapshot: SnapshotAssertion,
+    freezer: FrozenDateTimeFactory,  # after setup: the payloads keep plain datetimes
 ) -> None:
     """A device's download holds that device only, redacted like the entry's."""
+    await _first_energy_reads(hass, freezer)
     registry = dr.async_get(hass)
     charger = registry.async_get(_device_id(hass, CHARGER_ID))
     assert charger is not None

@@ -30,13 +30,19 @@ from custom_components.connected_ev.api.models import (
     Vehicle,
 )
 from custom_components.connected_ev.api.provider import ProviderFeature
-from custom_components.connected_ev.const import DEFAULT_CHARGING_INTERVAL, DEFAULT_IDLE_INTERVAL
+from custom_components.connected_ev.const import (
+    DEFAULT_CHARGING_INTERVAL,
+    DEFAULT_IDLE_INTERVAL,
+    DOMAIN,
+)
 from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
 from custom_components.connected_ev.energy import (
+    ENERGY_FIRST_READ_DELAY,
     ENERGY_READ_INTERVAL,
     ENERGY_SETTLE_DELAY,
     EnergySchedule,
 )
+from custom_components.connected_ev.identifiers import entity_unique_id
 
 from .conftest import (
     BASIC_VEHICLE_ID,
@@ -79,8 +85,17 @@ class Reads:
 
 @pytest.fixture(autouse=True)
 def reads(mock_provider: AsyncMock) -> Reads:
-    """Record the reads; autouse, so it is in place before start-up reads."""
+    """Record the reads; autouse, so it is in place before the first reads."""
     return Reads(mock_provider)
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up, then let the first reads of devices without a restored value happen."""
+    await _run(hass, freezer, ENERGY_FIRST_READ_DELAY)
+    return init_integration
 
 
 def _coordinator(entry: MockConfigEntry) -> ConnectedEVCoordinator:
@@ -117,7 +132,7 @@ def _state(hass: HomeAssistant, entity_id: str) -> str:
 async def test_idle_devices_are_read_once(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, reads: Reads, mock_provider: AsyncMock
 ) -> None:
-    """Start-up reads every device once; idle polls after that cost no statistics."""
+    """A first setup reads every device once; idle polls after that cost no statistics."""
     assert {device: reads.count(device) for device in LIFETIME_ENERGY} == dict.fromkeys(
         LIFETIME_ENERGY, 1
     )
@@ -133,10 +148,10 @@ async def test_idle_devices_are_read_once(
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_charging_read_every_15_minutes_then_once_after_stop(
+async def test_charging_read_every_30_minutes_then_once_after_stop(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, reads: Reads, mock_provider: AsyncMock
 ) -> None:
-    """While charging at most every 15 minutes, then one read 15 minutes after the stop."""
+    """While charging at most every 30 minutes, then one read 15 minutes after the stop."""
     await _run(hass, freezer, timedelta(minutes=30))
     _set_charging(mock_provider, True)
     await _run(hass, freezer, DEFAULT_IDLE_INTERVAL)  # the poll that sees it charge
@@ -145,7 +160,7 @@ async def test_charging_read_every_15_minutes_then_once_after_stop(
         await _run(hass, freezer, timedelta(minutes=1))
 
     times = reads.times[VEHICLE_ID]
-    assert 4 <= len(times) - 1 <= 5  # an hour of charging, after the start-up read
+    assert 2 <= len(times) - 1 <= 3  # an hour of charging, after the first read
     assert all(later - earlier >= ENERGY_READ_INTERVAL for earlier, later in pairwise(times))
     assert reads.count(CHARGER_ID) == len(times)
     assert reads.count(BASIC_VEHICLE_ID) == 1  # idle all along
@@ -229,22 +244,45 @@ async def test_a_smaller_read_never_lowers_the_total(
     assert _state(hass, BATMOBILE) == "1525.0"
 
 
-@pytest.mark.parametrize(("stored", "shown"), [(1600.0, "1600.0"), (1000.0, "1520.5")])
-async def test_restored_after_restart(
+async def test_restored_after_restart_without_a_request(
     hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    reads: Reads,
     mock_config_entry: MockConfigEntry,
     mock_provider: AsyncMock,
     setup_credentials: None,
-    stored: float,
-    shown: str,
 ) -> None:
-    """The last value comes back with Home Assistant; the start-up read only raises it."""
-    _restore(hass, stored)
+    """The last value comes back with Home Assistant, and setup reads no statistics.
+
+    Devices without a restored kWh value are read a minute later, by the energy timer:
+    setup costs the same requests whatever the number of devices.
+    """
+    _restore(hass, 1600.0)
     mock_config_entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    for entity_id, device_id in ((BATMOBILE, VEHICLE_ID), (ZAPTEC, CHARGER_ID)):
+        registry.async_get_or_create(  # known from before the restart
+            "sensor",
+            DOMAIN,
+            entity_unique_id(mock_config_entry, device_id, "lifetime_energy"),
+            suggested_object_id=entity_id.removeprefix("sensor."),
+            config_entry=mock_config_entry,
+        )
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert _state(hass, BATMOBILE) == shown
+    assert _state(hass, BATMOBILE) == "1600.0"
+    assert _state(hass, ZAPTEC) == STATE_UNKNOWN  # restored in Wh: not taken
+    assert mock_provider.async_get_lifetime_energy.await_count == 0
+
+    await _run(hass, freezer, ENERGY_FIRST_READ_DELAY)
+    assert (reads.count(VEHICLE_ID), reads.count(CHARGER_ID), reads.count(BASIC_VEHICLE_ID)) == (
+        0,
+        1,
+        1,
+    )
+    assert _state(hass, BATMOBILE) == "1600.0"
+    assert _state(hass, ZAPTEC) == "2104.0"
 
 
 async def test_restored_when_the_start_up_read_fails(
@@ -292,22 +330,22 @@ async def test_push_health_does_not_slow_energy_reads(
     init_integration: MockConfigEntry,
     mock_provider: AsyncMock,
 ) -> None:
-    """With hourly safety polls, pushed charging is still read every 15 minutes."""
+    """With a safety poll every 6 hours, pushed charging is still read every 30 minutes."""
     coordinator = _coordinator(init_integration)
-    coordinator.async_set_push_interval(timedelta(hours=1))
+    coordinator.async_set_push_interval(timedelta(hours=6))
     polls = mock_provider.async_list_vehicles.await_count
-    await _run(hass, freezer, timedelta(minutes=20))
+    await _run(hass, freezer, ENERGY_READ_INTERVAL + timedelta(minutes=5))
     vehicles = dict(coordinator.data.vehicles)
     vehicles[VEHICLE_ID] = _charging(vehicles[VEHICLE_ID])
     coordinator.async_set_pushed_data(replace(coordinator.data, vehicles=vehicles))
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert reads.count(VEHICLE_ID) == 2  # at once: the last read was 20 minutes ago
+    assert reads.count(VEHICLE_ID) == 2  # at once: the last read was 35 minutes ago
 
-    await _run(hass, freezer, timedelta(minutes=30))
+    await _run(hass, freezer, 2 * ENERGY_READ_INTERVAL)
     assert reads.count(VEHICLE_ID) == 4
     vehicles[VEHICLE_ID] = _charging(vehicles[VEHICLE_ID], on=False)
     coordinator.async_set_pushed_data(replace(coordinator.data, vehicles=vehicles))
-    await _run(hass, freezer, ENERGY_SETTLE_DELAY)
+    await _run(hass, freezer, ENERGY_READ_INTERVAL)  # the settle read, a full interval on
     assert reads.count(VEHICLE_ID) == 5
     assert mock_provider.async_list_vehicles.await_count == polls  # all without a poll
     await _run(hass, freezer, timedelta(minutes=30))

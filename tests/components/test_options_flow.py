@@ -1,4 +1,4 @@
-"""Options flow: intervals, manual-only polling, and turning push on and off."""
+"""Options flow: intervals, manual-only polling, the request budget, and push on and off."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.translation import async_get_translations
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.connected_ev.api.errors import ProviderUnavailableError
 from custom_components.connected_ev.api.models import WebhookTestResult
 from custom_components.connected_ev.api.provider import ProviderFeature
+from custom_components.connected_ev.const import DOMAIN
 from custom_components.connected_ev.options import DATA_PUSH, PollingPolicy
 from custom_components.connected_ev.push_subscription import PushRegistration
 
@@ -57,13 +59,15 @@ async def test_intervals_saved_and_applied(
     """New intervals are stored and the reloaded coordinator uses them."""
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     schema = result["data_schema"].schema
-    defaults = {str(key): key.description["suggested_value"] for key in schema}
+    defaults = {str(key): key.description["suggested_value"] for key in schema if key.description}
+    # No budget suggested: an empty field keeps the provider's default, named in the text.
+    assert result["description_placeholders"]["budget_default"] == "2880"
     assert defaults == {
         "push": False,
         "manual_only": False,
         "charging_interval": 2,
         "idle_interval": 7,
-        "push_interval": 60,
+        "push_interval": 360,
     }
     result = await hass.config_entries.options.async_configure(result["flow_id"], OPTIONS)
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -103,6 +107,9 @@ async def test_interval_out_of_range(
     assert result["errors"] == errors
     assert result["description_placeholders"] == {
         "reason": "",
+        "budget_default": "2880",
+        "daily_budget_min": "24",
+        "daily_budget_max": "100000",
         "charging_interval_min": "1",
         "charging_interval_max": "60",
         "idle_interval_min": "2",
@@ -244,3 +251,48 @@ async def test_push_not_supported(
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     result = await _submit(hass, mock_config_entry, OPTIONS | {"push": True})
     assert result["errors"] == {"base": "not_supported"}
+
+
+@pytest.mark.parametrize(("budget", "expected"), [(48, 48), (0, 2880), (100_000, 100_000)])
+async def test_daily_budget_saved_and_applied(
+    hass: HomeAssistant, init_integration: MockConfigEntry, budget: int, expected: int
+) -> None:
+    """The budget is stored and the reloaded entry keeps to it; 0 means the provider's default."""
+    result = await _submit(hass, init_integration, OPTIONS | {"daily_budget": budget})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert init_integration.options == OPTIONS | {"daily_budget": budget}
+    budget_of_entry = init_integration.runtime_data.coordinator.budget
+    assert budget_of_entry.daily == expected
+    assert budget_of_entry.limit == expected  # Enode counts the account's requests
+
+    # The form shows the saved budget again (0 shows as the empty default).
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested.get("daily_budget") == (budget or None)
+
+
+@pytest.mark.parametrize("budget", [1, 23, 100_001, -5])
+async def test_daily_budget_out_of_range(
+    hass: HomeAssistant, init_integration: MockConfigEntry, budget: int
+) -> None:
+    """A budget outside its bounds is refused on its field, with a translated message."""
+    result = await _submit(hass, init_integration, OPTIONS | {"daily_budget": budget})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"daily_budget": "daily_budget_out_of_range"}
+    assert init_integration.options == {}
+
+    placeholders = result["description_placeholders"]
+    for language in ("en", "de", "nl", "da", "sv", "fi"):
+        translations = await async_get_translations(hass, language, "options", [DOMAIN])
+        message = translations[f"component.{DOMAIN}.options.error.daily_budget_out_of_range"]
+        shown = message.format(**placeholders)
+        assert "24" in shown
+        assert "100000" in shown
+
+    result = await hass.config_entries.options.async_configure(result["flow_id"], OPTIONS)
+    assert result["type"] is FlowResultType.CREATE_ENTRY

@@ -30,7 +30,8 @@ from custom_components.connected_ev.api.models import (
 )
 from custom_components.connected_ev.api.provider import ProviderFeature
 from custom_components.connected_ev.const import DEFAULT_IDLE_INTERVAL
-from custom_components.connected_ev.coordinator import ConnectedEVData
+from custom_components.connected_ev.data import ConnectedEVData
+from custom_components.connected_ev.energy import ENERGY_FIRST_READ_DELAY
 
 from .conftest import load_chargers, load_vehicles
 
@@ -47,8 +48,12 @@ async def test_snapshot(
     snapshot: SnapshotAssertion,
     entity_registry: er.EntityRegistry,
     init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,  # after setup: the payloads keep plain datetimes
 ) -> None:
     """Every sensor of the two vehicles and the charger, with classes, units and states."""
+    freezer.tick(ENERGY_FIRST_READ_DELAY)  # lifetime energy: read after setup
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
@@ -190,6 +195,7 @@ async def test_charge_rate_is_zero_only_when_known_not_charging(
 
 async def test_no_charge_state_no_charge_sensors(
     hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
     mock_config_entry: MockConfigEntry,
     mock_provider: AsyncMock,
     setup_credentials: None,
@@ -212,6 +218,9 @@ async def test_no_charge_state_no_charge_sensors(
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
+    freezer.tick(ENERGY_FIRST_READ_DELAY)  # the first reads, after setup
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
 
     assert hass.states.get("sensor.renault_zoe_battery") is None
     assert hass.states.get("sensor.renault_zoe_odometer") is None
@@ -249,12 +258,18 @@ STATUS = "sensor.batmobile_smart_charging_status"
 async def test_smart_charging_status_cost(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_provider: AsyncMock
 ) -> None:
-    """One status request per refresh per plugged-in smart vehicle; else the last value."""
+    """A status request when a plugged-in smart vehicle's status can have changed only.
+
+    Plugging in, and any change of the charge state, policy or preferences, reads it; a
+    refresh where nothing changed, or an unplugged vehicle, keeps the last value.
+    """
     state = hass.states.get(STATUS)
     assert state.state == "plan_executing_stopped"
     assert state.attributes["estimated_cost"] == 18.25
     assert state.attributes["currency"] == "NOK"
     assert mock_provider.async_get_smart_charging_status.await_count == 1  # not the Renault
+    await _refresh(hass, freezer)
+    assert mock_provider.async_get_smart_charging_status.await_count == 1  # nothing changed
 
     first, second = load_vehicles()
     unplugged = replace(first, charge_state=replace(first.charge_state, is_plugged_in=False))
@@ -281,7 +296,13 @@ async def test_smart_charging_status_cost(
     assert state.state == STATE_UNKNOWN
     assert state.attributes["plan_start"] is None
 
+    reads = mock_provider.async_get_smart_charging_status.await_count
+    await _refresh(hass, freezer)
+    assert mock_provider.async_get_smart_charging_status.await_count == reads
+
     mock_provider.async_get_smart_charging_status.side_effect = AuthenticationError("401")
+    charging = replace(first, charge_state=replace(first.charge_state, is_charging=True))
+    mock_provider.async_list_vehicles.return_value = [charging, second]
     await _refresh(hass, freezer)
     assert hass.states.get(STATUS).state == STATE_UNAVAILABLE
 

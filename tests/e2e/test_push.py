@@ -12,6 +12,7 @@ import secrets
 import sys
 import types
 from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -35,7 +36,6 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.connected_ev.const import DOMAIN
 from custom_components.connected_ev.identifiers import entity_unique_id
-from custom_components.connected_ev.options import DEFAULT_PUSH_INTERVAL
 from custom_components.connected_ev.push import PushHealth
 from sandbox.enode.server import SandboxServer
 
@@ -126,7 +126,7 @@ async def test_push_updates_without_a_poll(
     assert entry.state is ConfigEntryState.LOADED
     push = entry.runtime_data.push
     assert push.health is PushHealth.HEALTHY  # the startup test delivered again
-    assert entry.runtime_data.coordinator.update_interval == DEFAULT_PUSH_INTERVAL
+    assert entry.runtime_data.coordinator.update_interval == timedelta(minutes=60)  # chosen
 
     battery_id = entity_registry.async_get_entity_id(
         "sensor", DOMAIN, entity_unique_id(entry, vehicle_id, "battery_level")

@@ -1,4 +1,4 @@
-"""HTTP plumbing every provider client shares: send, read, decode, ``Retry-After``.
+"""HTTP plumbing every provider client shares: send (observed), read, decode, ``Retry-After``.
 
 Transport failures (timeouts, connection errors) become ``ProviderUnavailableError`` the
 same way for every provider; messages name the provider and the operation template only:
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -34,6 +36,26 @@ class RawResponse:
     body: bytes
 
 
+type RequestObserver = Callable[[], None]
+"""Told of each request about to be sent; raising refuses it (nothing is sent)."""
+
+_observer: ContextVar[RequestObserver | None] = ContextVar("request_observer", default=None)
+
+
+@contextmanager
+def observe_requests(observer: RequestObserver) -> Iterator[None]:
+    """Tell ``observer`` of every request sent in this context (and the tasks started in it).
+
+    A caller counts what a piece of work really costs (token requests and every page
+    included) without the clients knowing who is counting, or why.
+    """
+    token = _observer.set(observer)
+    try:
+        yield
+    finally:
+        _observer.reset(token)
+
+
 async def async_send(
     session: aiohttp.ClientSession,
     method: str,
@@ -48,6 +70,8 @@ async def async_send(
     form: Mapping[str, str] | None = None,
 ) -> RawResponse:
     """Send one request and read its body; transport failures become "unavailable"."""
+    if (observer := _observer.get()) is not None:
+        observer()
     try:
         async with session.request(
             method,

@@ -54,6 +54,12 @@ class Capability(LenientEnum):
     STOP_CHARGING = "stop_charging"
     SMART_CHARGING = "smart_charging"
     SET_MAX_CURRENT = "set_max_current"
+    BATTERY = "battery"
+    """Battery level, range and charging, without the cable (``CHARGE_STATE`` has that too)."""
+    FUEL = "fuel"
+    IGNITION = "ignition"
+    HEALTH = "health"
+    """The 12 V battery and the dashboard's warning lamps (``VehicleCondition``)."""
     UNKNOWN = "unknown"
 
 
@@ -269,6 +275,35 @@ class VehicleChargeState:
 
 
 @dataclass(frozen=True, slots=True)
+class ChargingSession:
+    """The vehicle's current charging session, or its last one when ``ended_at`` is set."""
+
+    start_level: float | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    energy_added_kwh: float | None = None
+    minutes_to_80: float | None = None
+    """Minutes until 80 % charge; ``None`` when unknown or already past 80 %."""
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleCondition:
+    """What the car's own sensors report besides charging (aftermarket telematics units)."""
+
+    ignition_on: bool | None = None
+    hv_battery_temperature_c: float | None = None
+    low_voltage_battery_v: float | None = None
+    """The 12 V battery's voltage."""
+    fuel_level_percent: float | None = None
+    warning_lamps: tuple[str, ...] | None = None
+    """The names of the warning lamps lit now (``None``: not reported)."""
+    healthy: bool | None = None
+    """The provider's own verdict on the vehicle's health (``False``: something is wrong)."""
+    lifetime_charged_kwh: float | None = None
+    """Energy charged into the battery over the unit's life (a counter that only grows)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ChargerChargeState:
     """Charging data of a charger."""
 
@@ -329,6 +364,8 @@ class Vehicle(_Capable):
     odometer: Odometer | None = None
     location: GeoPosition | None = None
     scopes: tuple[str, ...] = ()
+    charging_session: ChargingSession | None = None
+    condition: VehicleCondition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,6 +444,35 @@ class LinkOptions:
     country_code: str | None = None
     mode: str | None = None
     state: str | None = None
+    model_id: str | None = None
+    """The catalogue model the user picked (catalogue-then-authorize providers)."""
+    label: str | None = None
+    """The user's own name for the device, where the provider keeps one."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AddVehicleLink:
+    """What a provider's add-vehicle page is prefilled with (``None``: not sent).
+
+    ``query_type`` is ``vin`` or ``license_plate``: which of the two finds the vehicle.
+    """
+
+    query_type: str
+    source: str
+    vehicle_vin: str | None = None
+    vehicle_country_code: str | None = None
+    vehicle_license_plate: str | None = None
+    vehicle_workshop_id: str | None = None
+    vehicle_name: str | None = None
+    vehicle_year: str | None = None
+    vehicle_brand: str | None = None
+    vehicle_unit_serial: str | None = None
+    vehicle_fuel_type: str | None = None
+    vehicle_engine_code: str | None = None
+    customer_firstname: str | None = None
+    customer_lastname: str | None = None
+    customer_email: str | None = None
+    customer_phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,6 +481,25 @@ class LinkResult:
 
     device_id: str
     already_linked: bool = False
+
+
+class LinkStatus(LenientEnum):
+    """Where a device's link to the account stands (providers that stream it)."""
+
+    LINKING = "linking"
+    """Created, waiting for the user to authorize it."""
+    LINKED = "linked"
+    REMOVING = "removing"
+    REMOVED = "removed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStatusChange:
+    """A live update: a device's link status changed (``LiveUpdates``)."""
+
+    device_id: str
+    status: LinkStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -590,3 +675,54 @@ class Page[T]:
     items: tuple[T, ...]
     next_cursor: str | None = None
     previous_cursor: str | None = None
+
+
+class ConnectorType(LenientEnum):
+    """Whether a connector is a hardware unit or a software link."""
+
+    PHYSICAL = "physical"
+    VIRTUAL = "virtual"
+    UNKNOWN = "unknown"
+
+
+class ConnectorAssignment(StrEnum):
+    """Whom a connector is assigned to, seen from the account (the customer) itself."""
+
+    THIS_CUSTOMER = "this_customer"
+    OTHER_CUSTOMER = "other_customer"
+    UNASSIGNED = "unassigned"
+
+
+@dataclass(frozen=True, slots=True)
+class Connector:
+    """A unit that lets a customer's vehicle be reached (a "remote"); never carries its PIN.
+
+    The PIN stays inside the provider package, which alone checks it; what leaves it is this.
+    """
+
+    id: str
+    name: str
+    type: ConnectorType
+    assignment: ConnectorAssignment
+    hardware_version: str | None = None
+    software_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorFilter:
+    """The documented filters of a connector listing (``None``: not filtered)."""
+
+    assigned: bool | None = None
+    customer_id: str | None = None
+    name: str | None = None
+    types: tuple[ConnectorType, ...] = ()
+
+
+class ClaimRefusal(StrEnum):
+    """Why a connector was not claimed or released (each a translated error)."""
+
+    UNKNOWN_CONNECTOR = "unknown_connector"
+    ALREADY_ASSIGNED = "already_assigned"
+    WRONG_PIN = "wrong_pin"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    NOT_ASSIGNED_HERE = "not_assigned_here"

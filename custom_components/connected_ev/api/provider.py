@@ -5,24 +5,27 @@ read-only (Chargetrip), some link through OAuth codes (Hiven) rather than link s
 some push (Enode) while others must be polled. So the interface is a small core, ``Provider``
 (validate the account, list its vehicles), plus optional parts a provider class inherits when
 it has them: ``Chargers``, ``ChargingControl``, ``RefreshHints``, ``SmartChargingPreferences``,
-``SmartChargingStatusReader``, ``Locations``, ``Push``, ``Statistics`` and linking
-(``LinkSessions`` or ``CodeLinking``). ``features`` is derived from the parts present
-(``features_of``), so what a provider says it can do and what it implements cannot drift
-apart. Callers check ``features`` first, then take the part through its typed accessor
-(``as_charging_control`` …), which raises ``NotCapableError`` for a part the provider lacks.
+``SmartChargingStatusReader``, ``Locations``, ``Push``, ``Statistics``,
+``CredentialRevocation``, ``LiveUpdates``, ``DeviceRemoval``, ``Remotes`` (a customer's
+connectors) and linking (``LinkSessions`` or ``CodeLinking``). ``features`` is derived
+from the parts present (``features_of``), so what a provider says it can do and what it
+implements cannot drift apart. Callers check ``features`` first, then take the part through
+its typed accessor (``as_charging_control`` …), which raises ``NotCapableError`` for a part
+the provider lacks.
 Per-device capabilities still say what one vehicle or charger can do.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from enum import StrEnum
 from functools import cache
 from typing import ClassVar, Final
 
-from .errors import NotCapableError
+from .errors import NotCapableError, ProviderError
 from .models import (
+    AddVehicleLink,
     ChargeAction,
     Charger,
     ChargingBehavior,
@@ -30,7 +33,11 @@ from .models import (
     ChargingLocation,
     ChargingPreferences,
     ChargingPreferencesUpdate,
+    ClaimRefusal,
+    Connector,
+    ConnectorFilter,
     DeviceKind,
+    DeviceStatusChange,
     LinkOptions,
     LinkResult,
     LinkSession,
@@ -63,6 +70,18 @@ class ProviderFeature(StrEnum):
     """Devices say whether the provider can reach them now (``is_reachable``)."""
     CHARGE_LIMIT = "charge_limit"
     """Vehicles report the charge limit set in the car (``VehicleChargeState.charge_limit``)."""
+    CREDENTIAL_REVOCATION = "credential_revocation"
+    """The provider can revoke the credential the entry stores (when the entry is removed)."""
+    ADD_VEHICLE_LINK = "add_vehicle_link"
+    """The provider has a page that adds a vehicle to the account, prefilled from a link."""
+    LIVE_UPDATES = "live_updates"
+    """The provider streams devices' link status over a connection (``LiveUpdates``)."""
+    DEVICE_REMOVAL = "device_removal"
+    """Removing a device in Home Assistant unlinks it at the provider (``DeviceRemoval``)."""
+    GROUP_TIMESTAMPS = "group_timestamps"
+    """Each data group (charge state, location, odometer) carries its own timestamp."""
+    REMOTES = "remotes"
+    """The account is one customer's connectors ("remotes"): claim, release, search."""
     LOCATION_MATCHING = "location_matching"
     """A vehicle's position names the charging location it is at (``GeoPosition.location_id``).
 
@@ -245,6 +264,65 @@ class Locations(ABC):
         """Delete a charging location; return it as it was."""
 
 
+class CredentialRevocation(ABC):
+    """``CREDENTIAL_REVOCATION``: the stored credential can be given up at the provider.
+
+    For credentials the integration itself created at the provider (a registered device's
+    token): removing the entry should not leave a working credential behind.
+    """
+
+    @abstractmethod
+    async def async_revoke_credential(self) -> None:
+        """Make the entry's stored credential stop working at the provider."""
+
+
+class AddVehicleLinks(ABC):
+    """``ADD_VEHICLE_LINK``: a page of the provider that adds a vehicle, prefilled by a link."""
+
+    @abstractmethod
+    async def async_add_vehicle_url(self, link: AddVehicleLink, *, with_token: bool) -> str:
+        """Build the page's URL; ``with_token`` signs the page in (in the URL's fragment).
+
+        Raises ``InvalidRequestError`` whose ``detail`` names every invalid field of ``link``
+        (comma-separated); nothing is sent then.
+        """
+
+
+class ClaimRefusedError(ProviderError):
+    """A connector was not claimed or released, for ``reason``; nothing was changed."""
+
+    def __init__(self, message: str, reason: ClaimRefusal) -> None:
+        super().__init__(message, detail=reason.value)
+        self.reason = reason
+
+
+class Remotes(ABC):
+    """``REMOTES``: the account is one customer, and its devices are its connectors.
+
+    Connectors are neither vehicles nor chargers: they are listed, claimed by name and PIN,
+    released and searched here. The PIN never leaves the provider (``Connector`` has none).
+    """
+
+    @abstractmethod
+    async def async_list_remotes(self) -> list[Connector]:
+        """Every connector assigned to the customer, all pages."""
+
+    @abstractmethod
+    async def async_search_remotes(self, filters: ConnectorFilter) -> list[Connector]:
+        """Every connector ``filters`` match, all pages."""
+
+    @abstractmethod
+    async def async_claim_remote(self, name: str, pin: str) -> Connector:
+        """Assign the unassigned connector ``name`` to the customer if ``pin`` is its PIN.
+
+        Raise ``ClaimRefusedError`` (unknown, already assigned, wrong PIN) and change nothing.
+        """
+
+    @abstractmethod
+    async def async_release_remote(self, connector_id: str) -> Connector:
+        """Unassign one of the customer's connectors (``ClaimRefusedError`` if not theirs)."""
+
+
 class Push(ABC):
     """``PUSH``: the provider pushes events to a webhook."""
 
@@ -269,6 +347,27 @@ class Push(ABC):
         """Parse a verified delivery; raise ``InvalidResponseError`` if it is unreadable."""
 
 
+class LiveUpdates(ABC):
+    """``LIVE_UPDATES``: a connection on which the provider pushes link-status changes."""
+
+    @abstractmethod
+    def async_watch(self, device_ids: Sequence[str]) -> AsyncIterator[DeviceStatusChange]:
+        """Yield status changes of the devices until the provider ends every watch.
+
+        Raises ``AuthenticationError`` when the credentials are refused and
+        ``ProviderUnavailableError`` when the connection drops (the caller reconnects).
+        Closing the iterator closes the connection.
+        """
+
+
+class DeviceRemoval(ABC):
+    """``DEVICE_REMOVAL``: a device can be unlinked from the account."""
+
+    @abstractmethod
+    async def async_remove_device(self, kind: DeviceKind, device_id: str) -> None:
+        """Unlink the device at the provider (``NotFoundError`` when it is already gone)."""
+
+
 PART_FEATURES: Final[tuple[tuple[type, ProviderFeature], ...]] = (
     (LinkSessions, ProviderFeature.LINK_SESSION),
     (CodeLinking, ProviderFeature.LINK_CODE),
@@ -279,6 +378,11 @@ PART_FEATURES: Final[tuple[tuple[type, ProviderFeature], ...]] = (
     (SmartChargingStatusReader, ProviderFeature.SMART_CHARGING),
     (Locations, ProviderFeature.LOCATIONS),
     (Push, ProviderFeature.PUSH),
+    (CredentialRevocation, ProviderFeature.CREDENTIAL_REVOCATION),
+    (AddVehicleLinks, ProviderFeature.ADD_VEHICLE_LINK),
+    (Remotes, ProviderFeature.REMOTES),
+    (LiveUpdates, ProviderFeature.LIVE_UPDATES),
+    (DeviceRemoval, ProviderFeature.DEVICE_REMOVAL),
 )
 """The feature each optional part stands for (preferences are told by their fields)."""
 
@@ -362,3 +466,31 @@ def as_push(provider: Provider) -> Push:
     if isinstance(provider, Push):
         return provider
     raise _lacks("push")
+
+
+def as_credential_revocation(provider: Provider) -> CredentialRevocation:
+    """Return the provider's credential revocation (``NotCapableError`` if it has none)."""
+    if isinstance(provider, CredentialRevocation):
+        return provider
+    raise _lacks("credential revocation")
+
+
+def as_device_removal(provider: Provider) -> DeviceRemoval:
+    """Return the provider's device removal (``NotCapableError`` if it has none)."""
+    if isinstance(provider, DeviceRemoval):
+        return provider
+    raise _lacks("device removal")
+
+
+def as_add_vehicle_links(provider: Provider) -> AddVehicleLinks:
+    """Return the provider's add-vehicle page (``NotCapableError`` if it has none)."""
+    if isinstance(provider, AddVehicleLinks):
+        return provider
+    raise _lacks("add-vehicle page")
+
+
+def as_remotes(provider: Provider) -> Remotes:
+    """Return the provider's connectors part (``NotCapableError`` if it has none)."""
+    if isinstance(provider, Remotes):
+        return provider
+    raise _lacks("connectors")

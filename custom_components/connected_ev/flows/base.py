@@ -223,10 +223,12 @@ class ConnectedEVFlowBase(ConfigFlow):
                     session = await as_linking(provider).async_create_link_session(
                         kind, redirect_uri, language
                     )
-            except ForbiddenError:
-                # A 403 here: the client's limit of linked devices is reached.
-                return self.async_abort(reason="link_limit_reached")
             except Exception as err:  # every failure is told to the user
+                if (reason := self._description.link_error(err)) is not None:
+                    return self.async_abort(reason=reason)
+                if isinstance(err, ForbiddenError):
+                    # A 403 here: the client's limit of linked devices is reached.
+                    return self.async_abort(reason="link_limit_reached")
                 return self.async_abort(reason=error_key(err, self._description))
             self._link_url = session.link_url
         return self.async_external_step(step_id=step_id, url=self._link_url)
@@ -285,14 +287,15 @@ class ConnectedEVFlowBase(ConfigFlow):
     ) -> ConfigFlowResult:
         """Redeem the code the authorization page sent back; a virtual-key step may follow."""
         provider = cast(Provider, self._provider)
-        if not self._link_code:
+        if not self._link_code and self._description.link is LinkKind.AUTHORIZATION_CODE:
             return self.async_abort(reason="nothing_linked")
         try:
             result = await as_code_linking(provider).async_complete_link(
                 self._link_code, self._redirect_uri
             )
         except Exception as err:  # every failure is told to the user
-            return self.async_abort(reason=_code_error_key(err, self._description))
+            reason = self._description.link_error(err) or _code_error_key(err, self._description)
+            return self.async_abort(reason=reason)
         finally:
             self._link_code = ""
         LOGGER.debug("Linked a vehicle (already linked before: %s)", result.already_linked)

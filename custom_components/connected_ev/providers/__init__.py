@@ -21,6 +21,9 @@ from homeassistant.helpers import config_entry_oauth2_flow
 
 from ..api.provider import Provider
 from ..const import CONF_AUTH_IMPLEMENTATION, CONF_PROVIDER, DOMAIN, LOGGER
+from .chargetrip import CHARGETRIP
+from .connectedcars import CONNECTEDCARS
+from .connectors import CONNECTORS
 from .description import (
     AuthKind,
     CredentialUnavailableError,
@@ -52,7 +55,8 @@ UNIQUE_ID_MINOR_VERSION = 2
 """The entry minor version from which unique ids name the OAuth client, not the URL."""
 
 PROVIDERS: Final[dict[str, ProviderDescription]] = {
-    description.name: description for description in (ENODE, HIVEN)
+    description.name: description
+    for description in (ENODE, HIVEN, CONNECTEDCARS, CHARGETRIP, CONNECTORS)
 }
 """Every provider a config entry can be for, by the name stored in the entry."""
 

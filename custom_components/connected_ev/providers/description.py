@@ -14,7 +14,7 @@ from homeassistant.helpers import config_entry_oauth2_flow
 
 from ..api.provider import Provider
 from ..const import Environment
-from ..options import PollingPolicy
+from ..options import PollingPolicy, RequestCounting
 
 
 class ProviderName(StrEnum):
@@ -22,6 +22,9 @@ class ProviderName(StrEnum):
 
     ENODE = "enode"
     HIVEN = "hiven"
+    CONNECTEDCARS = "connectedcars"
+    CHARGETRIP = "chargetrip"
+    CONNECTORS = "connectors"
 
 
 class AuthKind(StrEnum):
@@ -76,6 +79,11 @@ class ProviderDescription:
     """Entry data and payload keys diagnostics must redact for this provider."""
     polling: PollingPolicy = field(default_factory=PollingPolicy)
     """The default polling intervals, before the user changes them in the options."""
+    request_counting: RequestCounting = RequestCounting.PER_REQUEST
+    """How the provider counts requests: what the daily budget is a budget of."""
+    daily_budget: int = 2880
+    """The default daily request budget (per vehicle when counted per vehicle); the options
+    change it. Say why next to the value: what the provider's limits or plans allow."""
     authorization_server: AuthorizationServer | None = None
     """The OAuth endpoints of the provider's own OAuth client (application credentials)."""
     credential_placeholders: Mapping[str, str] = field(default_factory=dict)
@@ -90,6 +98,9 @@ class ProviderDescription:
     """The steps the reconfigure menu offers: account settings, linking another device."""
     invalid_auth_error: str = "invalid_auth"
     """The error key of a rejected account (it names what the user typed)."""
+    link_error: Callable[[Exception], str | None] = lambda _err: None
+    """The provider's own abort reason for a failure to start or finish a link (None: the
+    generic one), where its refusals say more than the error's class."""
 
     def __post_init__(self) -> None:
         """Refuse a description that generic code could not use."""

@@ -25,7 +25,7 @@ from ..const import (
     DEFAULT_IDLE_INTERVAL,
     Environment,
 )
-from ..options import PollingPolicy
+from ..options import PollingPolicy, RequestCounting
 from .description import AuthKind, LinkKind, ProviderDescription, ProviderName
 
 
@@ -135,6 +135,11 @@ ENODE: Final = ProviderDescription(
     polling=PollingPolicy(
         charging_interval=DEFAULT_CHARGING_INTERVAL, idle_interval=DEFAULT_IDLE_INTERVAL
     ),
+    # Enode publishes no rate limit or per-request price, so the default budget only stops
+    # runaway behaviour: two requests a minute is several times what the default intervals
+    # spend, even for large accounts, yet a loop gone wrong stops within a day's worth.
+    request_counting=RequestCounting.PER_REQUEST,
+    daily_budget=2880,
     # The Link UI stands where an OAuth consent page would; Enode's tokens come from the
     # chosen environment's token URL (client credentials), not from this one.
     authorization_server=AuthorizationServer(

@@ -25,7 +25,7 @@ from ..const import (
     DEFAULT_IDLE_INTERVAL,
     Environment,
 )
-from ..options import PollingPolicy
+from ..options import PollingPolicy, RequestCounting
 from .description import AuthKind, LinkKind, ProviderDescription, ProviderName
 
 
@@ -78,6 +78,12 @@ HIVEN: Final = ProviderDescription(
     polling=PollingPolicy(
         charging_interval=DEFAULT_CHARGING_INTERVAL, idle_interval=DEFAULT_IDLE_INTERVAL
     ),
+    # Hiven reads cars through Smartcar, whose plans count requests per vehicle per month
+    # and which recommends polling a vehicle about every 30 minutes. A poll costs about two
+    # requests a vehicle (the device list, its status), so 96 a vehicle a day is that pace
+    # on average (about 2,900 a month), spent mostly while the car is plugged in or charging.
+    request_counting=RequestCounting.PER_VEHICLE,
+    daily_budget=96,
     setup_step="hiven",
     reauth_step="hiven_reauth",
     reconfigure_menu=("reconfigure_hiven", "hiven_vehicle"),

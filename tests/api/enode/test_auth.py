@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import time
 from typing import Any
 
 import aiohttp
@@ -369,3 +370,42 @@ async def test_token_response_not_json(client: EnodeClient, mock_api: aiorespons
 
     with pytest.raises(InvalidResponseError):
         await client.async_get_token()
+
+
+async def test_frozen_clock_decides_token_expiry(
+    session: aiohttp.ClientSession, mock_api: aioresponses, freezer: Any
+) -> None:
+    """Without a clock given, the client reads the (frozen) clock at call time.
+
+    The mocked API rejects a token once its hour has passed on the frozen clock, as a
+    provider on the test's simulated time does: a client that kept the real clock would use
+    the expired token and pay a 401 and a retry; it must ask for a new token instead, and
+    never while the frozen clock stands still.
+    """
+    client = EnodeClient(session, CLIENT_ID, CLIENT_SECRET, ENDPOINTS)
+    issued: dict[str, float] = {}
+
+    def token(url: Any, **kwargs: Any) -> CallbackResult:
+        value = f"token-{len(issued) + 1}"
+        issued[value] = time.monotonic()
+        return CallbackResult(payload={"access_token": value, "expires_in": 3600})
+
+    def vehicle(url: Any, **kwargs: Any) -> CallbackResult:
+        value = kwargs["headers"]["Authorization"].removeprefix("Bearer ")
+        if time.monotonic() - issued[value] >= 3600:
+            return CallbackResult(status=401, payload={"title": "expired"})
+        return CallbackResult(payload=load_fixture("vehicle.json"))
+
+    mock_api.post(TOKEN_URL, callback=token, repeat=True)
+    mock_api.get(VEHICLE_URL, callback=vehicle, repeat=True)
+
+    for _ in range(3):
+        await client.async_get_vehicle(VEHICLE_ID)
+    freezer.tick(3600 - 61)
+    await client.async_get_vehicle(VEHICLE_ID)
+    assert _bearer_tokens(mock_api) == ["Bearer token-1"] * 4
+
+    freezer.tick(2 * 3600)
+    await client.async_get_vehicle(VEHICLE_ID)
+    assert _bearer_tokens(mock_api)[4:] == ["Bearer token-2"]  # no 401, no retry
+    assert len(token_requests(mock_api)) == 2

@@ -106,6 +106,16 @@ _UUID_PATH_IDS: Final = {
 """Path ids the spec types ``format: uuid``; anything else is refused before sending."""
 
 
+def _monotonic() -> float:
+    """Read ``time.monotonic`` when called, not when imported.
+
+    A test that freezes time (freezegun replaces ``time.monotonic``) then freezes token
+    expiry too; a default bound at import would keep the real clock, so a token would
+    expire (or not) by wall time while everything else runs on the frozen clock.
+    """
+    return time.monotonic()
+
+
 class EnodeClient:
     """One Enode client (client id/secret) and the API calls the integration needs."""
 
@@ -117,7 +127,7 @@ class EnodeClient:
         endpoints: EnodeEndpoints,
         *,
         request_timeout: float = 20.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self._session = session
         self._api_url = endpoints.api_url.rstrip("/")
@@ -128,7 +138,7 @@ class EnodeClient:
             client_id,
             client_secret,
             client_timeout=self._timeout,
-            clock=clock,
+            clock=clock or _monotonic,
         )
 
     # --- plumbing ----------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Chargetrip sandbox: the connected-vehicle GraphQL API over simulated Enode vehicles."""

@@ -1,0 +1,1 @@
+"""A local simulator of the partner "Connectors API" (``python -m sandbox.connectors``)."""
