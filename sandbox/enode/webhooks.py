@@ -168,8 +168,14 @@ class WebhookDispatcher:
             self._inflight[webhook_id] = asyncio.create_task(self._deliver(webhook))
 
     async def drain(self) -> None:
-        """Wait until no delivery is in flight (bounded)."""
+        """Wait until no delivery is in flight and none is due (bounded).
+
+        A queue skipped by ``flush`` because its previous batch was still in flight is
+        started once that batch is done, so events queued meanwhile are not left waiting for
+        the next tick.
+        """
         for _ in range(_DRAIN_ROUNDS):
+            self.flush()
             tasks = list(self._inflight.values())
             if not tasks:
                 return
