@@ -28,8 +28,10 @@ in one process, on loopback only. Not a test: it prints tables. Run through ``sc
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import gc
 import random
 import statistics
 import sys
@@ -64,6 +66,10 @@ TOKEN_TTL = 3600.0
 BUDGET_ROW = 96
 EQUAL_BUDGETS = (48, 96, 288)
 WORK_SAMPLES = 5
+PARTS = ("defaults", "push", "budget", "reference", "equal", "work", "providers")
+"""What ``--only`` selects: the day's rows, the equal-budget table, the work per refresh and
+the other providers' table."""
+DAY_ROWS = ("defaults", "push", "budget", "reference")
 
 
 class VirtualClock:
@@ -112,6 +118,7 @@ CLOCK = VirtualClock(START - SETUP_LEAD)
 CLOCK.install()
 
 import aiohttp  # noqa: E402
+import bench_providers  # noqa: E402
 from aiohttp.test_utils import TestServer  # noqa: E402
 from homeassistant import loader  # noqa: E402
 from homeassistant.components.application_credentials import (  # noqa: E402
@@ -162,6 +169,7 @@ class Participant:
     entry: Any = None
     entity_id: str = ""
     requests: int = 0
+    by_route: dict[str, int] = field(default_factory=dict)
     poller: EnodeClient | None = None
     poll_interval: float = 0.0
     next_poll: float = 0.0
@@ -398,8 +406,10 @@ class Bench:
 
     async def _count(self) -> None:
         for part in self.participants:
-            total = part.server.sandbox.counters.as_json()["total"]
+            counts = part.server.sandbox.counters.as_json()
+            total, by_route = counts["total"], counts["byRoute"]
             part.requests = total if isinstance(total, int) else 0
+            part.by_route = dict(by_route) if isinstance(by_route, dict) else {}
 
     # --- results ---------------------------------------------------------------------
 
@@ -489,6 +499,7 @@ async def _work_ratio(bench: Bench) -> tuple[float, float, float, float]:
                 changed_all = sample % 2 == 1
                 await sandbox.run(partial(change, changed_all))
                 await bench._idle()
+                gc.collect()  # each refresh starts clean: none pays for the last one's garbage
                 writes = 0
                 cpu = time.thread_time()
                 await coordinator.async_refresh()
@@ -506,14 +517,16 @@ async def _work_ratio(bench: Bench) -> tuple[float, float, float, float]:
     )
 
 
-async def main() -> None:
-    """Set everything up, run the day, print the tables."""
+async def main(selected: frozenset[str], breakdown: bool) -> None:
+    """Set up what ``selected`` names, run the day if it needs one, print the tables."""
     async with async_test_home_assistant() as hass, aiohttp.ClientSession() as session:
         if abs(asyncio.get_running_loop().time() - CLOCK.monotonic()) > 1:
             raise RuntimeError("the event loop does not read the simulated clock")
         hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
         await async_setup_component(hass, "application_credentials", {})
         await async_setup_component(hass, "http", {})
+        # Before the server freezes the router: an entry set up later (--only work) needs it.
+        await async_setup_component(hass, "webhook", {})
         bench = Bench(hass)
         bench.session = session
         # One OAuth client for every sandbox (they all use the sandbox default).
@@ -526,15 +539,17 @@ async def main() -> None:
             ("budget", {CONF_DAILY_BUDGET: BUDGET_ROW}),
         ]
         for name, options in configurations:
-            for size in SIZES:
+            for size in SIZES if name in selected else ():
                 await bench.add(name, size, options)
-        for size in SIZES:
+        for size in SIZES if "reference" in selected else ():
             bench.add_reference(await bench.add("reference", size, None), REFERENCE_INTERVAL)
-        for amount in EQUAL_BUDGETS:
+        for amount in EQUAL_BUDGETS if "equal" in selected else ():
             await bench.add(f"budget{amount}", 1, {CONF_DAILY_BUDGET: amount})
             # As many requests: the list polls plus the token requests (one an hour).
             polls = amount - DAY / TOKEN_TTL
             bench.add_reference(await bench.add(f"even{amount}", 1, None), DAY / polls)
+        if "providers" in selected:
+            await bench_providers.prepare(hass)
 
         http = TestServer(hass.http.app, host="127.0.0.1")
         await http.start_server()
@@ -544,9 +559,11 @@ async def main() -> None:
                 if part.name == "push":
                     await bench.enable_push(part)
             started = time.perf_counter()
-            await bench.run_day()
+            if bench.participants:
+                await bench.run_day()
             day_seconds = time.perf_counter() - started
-            work = await _work_ratio(bench)
+            work = await _work_ratio(bench) if "work" in selected else None
+            others = await bench_providers.run(hass, CLOCK) if "providers" in selected else []
         finally:
             for part in bench.participants:
                 if part.entry is not None:
@@ -556,7 +573,12 @@ async def main() -> None:
             for part in bench.participants:
                 await part.server.stop()
             await hass.async_stop(force=True)
-    _print(bench, work, day_seconds)
+    _print(bench, selected, breakdown)
+    if work is not None:
+        _print_work(work)
+    bench_providers.print_table(others)
+    if bench.participants:
+        print(f"\nthe simulated day took {day_seconds:.0f} s")
 
 
 def _staleness(bench: Bench, part: Participant) -> str:
@@ -569,26 +591,52 @@ def _staleness(bench: Bench, part: Participant) -> str:
 def _row(bench: Bench, name: str) -> str:
     parts = {p.size: p for p in bench.participants if p.name == name}
     requests = " / ".join(str(parts[size].requests) for size in SIZES)
-    return f"{requests} | {_staleness(bench, parts[1])} | {_staleness(bench, parts[100])}"
+    return f"{requests} | " + " | ".join(_staleness(bench, parts[size]) for size in SIZES)
 
 
-def _print(bench: Bench, work: tuple[float, float, float, float], day_seconds: float) -> None:
+def _print(bench: Bench, selected: frozenset[str], breakdown: bool) -> None:
+    rows = [
+        ("Connected EV, defaults (push off)", "defaults"),
+        ("Connected EV, push on", "push"),
+        (f"Connected EV, budget {BUDGET_ROW}/day", "budget"),
+        ("plain poll of the vehicle list every 5 min (first page)", "reference"),
+    ]
+    rows = [(label, name) for label, name in rows if name in selected]
+    if rows:
+        _print_day(bench, rows, breakdown)
+    if "equal" in selected:
+        _print_equal(bench)
+
+
+def _print_day(bench: Bench, rows: list[tuple[str, str]], breakdown: bool) -> None:
     print(
         "\nOne simulated day on the Enode sandbox (Enode's cadence: 2 min charging, 7 min"
         " idle, +-10 %): 2 h charging, 22 h idle; requests counted by the sandbox, token"
         f" requests included; staleness over {PROBES} car-side changes (car -> HA state)."
     )
-    print(
-        "\n| configuration | requests/day N = 1 / 10 / 100 (+ as many chargers)"
-        " | staleness p50 / p95, N = 1 | staleness p50 / p95, N = 100 |"
-    )
-    print("|---|---|---|---|")
-    rows = [("Connected EV, defaults (push off)", "defaults"), ("Connected EV, push on", "push")]
-    rows.append((f"Connected EV, budget {BUDGET_ROW}/day", "budget"))
-    rows.append(("plain poll of the vehicle list every 5 min (first page)", "reference"))
+    sizes = " | ".join(f"staleness p50 / p95, N = {size}" for size in SIZES)
+    print(f"\n| configuration | requests/day N = 1 / 10 / 100 (+ as many chargers) | {sizes} |")
+    print("|---" * (2 + len(SIZES)) + "|")
     for label, name in rows:
         print(f"| {label} | {_row(bench, name)} |")
+    if breakdown:
+        _print_breakdown(bench, rows)
 
+
+def _print_breakdown(bench: Bench, rows: list[tuple[str, str]]) -> None:
+    """Print the requests per route over the day, for each configuration and size."""
+    for label, name in rows:
+        parts = {p.size: p for p in bench.participants if p.name == name}
+        routes = sorted({route for part in parts.values() for route in part.by_route})
+        print(f"\n{label}: requests per route, N = 1 / 10 / 100")
+        print("| route | " + " | ".join(f"N = {size}" for size in SIZES) + " |")
+        print("|---" * (1 + len(SIZES)) + "|")
+        for route in routes:
+            counts = " | ".join(str(parts[size].by_route.get(route, 0)) for size in SIZES)
+            print(f"| `{route}` | {counts} |")
+
+
+def _print_equal(bench: Bench) -> None:
     print("\nEqual budgets, N = 1: staleness p50 / p95 (requests/day counted)")
     print("| budget/day | Connected EV, budget mode | even spread of as many list polls |")
     print("|---|---|---|")
@@ -602,6 +650,8 @@ def _print(bench: Bench, work: tuple[float, float, float, float], day_seconds: f
             f" | {even_p50:.1f} / {even_p95:.1f} min ({even.requests}) |"
         )
 
+
+def _print_work(work: tuple[float, float, float, float]) -> None:
     one_cpu, one_writes, all_cpu, all_writes = work
     print(
         f"\nA refresh with 100 vehicles + 100 chargers (median of {WORK_SAMPLES} each; CPU of"
@@ -612,10 +662,32 @@ def _print(bench: Bench, work: tuple[float, float, float, float], day_seconds: f
     print(f"| one vehicle | {one_cpu:.1f} | {one_writes:.0f} |")
     print(f"| all devices | {all_cpu:.1f} | {all_writes:.0f} |")
     print(f"| one / all | {one_cpu / all_cpu:.1%} | {one_writes / max(all_writes, 1):.1%} |")
-    print(f"\nthe simulated day took {day_seconds:.0f} s")
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=PARTS,
+        metavar="PART",
+        help=(
+            "run only this part (repeatable; default: all): "
+            "defaults, push, budget, reference (rows of the day's table), "
+            "equal (equal-budget table), work (work per refresh), "
+            "providers (the other providers' table)"
+        ),
+    )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also print each configuration's requests per route over the day",
+    )
+    return parser.parse_args()
 
 
 if __name__ == "__main__":
+    arguments = _arguments()
     began = time.perf_counter()
-    asyncio.run(main())
+    asyncio.run(main(frozenset(arguments.only or PARTS), arguments.breakdown))
     print(f"bench took {time.perf_counter() - began:.0f} s")

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "develop_dashboard.py"
 
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("develop_dashboard", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-develop_dashboard = _load()
+develop_dashboard = load_script("develop_dashboard")
 
 
 @pytest.fixture

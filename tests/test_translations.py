@@ -156,7 +156,12 @@ STRINGS_SCHEMA = vol.Schema(
         ),
         vol.Optional("application_credentials"): {vol.Optional("description"): translation_value},
         vol.Optional("issues"): {
-            str: {vol.Required("title"): translation_value, "description": translation_value}
+            str: {
+                vol.Required("title"): translation_value,
+                # hassfest: a fixable issue explains itself in its fix flow instead.
+                vol.Exclusive("description", "fixable"): translation_value,
+                vol.Exclusive("fix_flow", "fixable"): _data_entry_schema(),
+            }
         },
         vol.Optional("device"): cv.schema_with_slug_keys(
             {vol.Optional("name"): translation_value}, slug_validator=translation_key

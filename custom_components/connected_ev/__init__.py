@@ -6,6 +6,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
@@ -13,6 +14,7 @@ from .budget import async_remove_budget
 from .const import DOMAIN
 from .coordinator import ConnectedEVConfigEntry, ConnectedEVCoordinator, ConnectedEVRuntimeData
 from .device_removal import async_remove_linked_device
+from .home_location import async_watch_home_location, home_location_issue_id
 from .identifiers import provider_device_id
 from .live_updates import async_start_live_updates
 from .migration import async_migrate_identifiers
@@ -29,6 +31,7 @@ from .push import PushManager
 from .push_subscription import async_remove_push
 from .revocation import async_revoke_credential
 from .services import async_setup_services
+from .statistics_import import async_start_statistics_import, currency_issue_id
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -96,6 +99,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry) 
     push.async_start()
     # Providers that stream link status: watched from now on, cancelled on unload.
     async_start_live_updates(hass, entry, coordinator)
+    # In the background (a timer, never setup's time): hourly statistics, if recorded.
+    async_start_statistics_import(hass, coordinator)
+    async_watch_home_location(hass, coordinator)
     return True
 
 
@@ -105,11 +111,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConnectedEVConfigEntry) -> None:
-    """Delete what the entry stored locally (ready times, request ledger), its own credential."""
+    """Delete what the entry keeps (ready times, request ledger, issues), its credential."""
     await async_remove_store(hass, entry.entry_id)
     await async_remove_budget(hass, entry.entry_id)
     await async_remove_push(hass, entry)
     await async_revoke_credential(hass, entry)
+    for issue_id in (home_location_issue_id(entry.entry_id), currency_issue_id(entry.entry_id)):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 async def async_remove_config_entry_device(

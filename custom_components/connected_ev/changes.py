@@ -6,14 +6,20 @@ data, its smart-charging status and lifetime energy, and a little of the device 
 into (name, location): so a change reaches the device and its plug partners. Anything that
 every entity may show — the charging locations, the set of devices, a device's name (enum
 sensors list every charger by name) — updates every entity.
+
+Listeners are indexed by context, so such an update calls the changed devices' listeners
+without a pass over everyone's; a listener without context (the one adding entities) reads
+``updated_devices`` to look at those devices alone. An unchanged device is mostly the very
+same model as before (``api.parse_cache``), so telling it unchanged is an identity check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from itertools import chain
 from typing import TYPE_CHECKING, Any, override
 
-from homeassistant.core import callback
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .api.models import Charger, Vehicle
@@ -35,24 +41,32 @@ def changed_devices(old: ConnectedEVData | None, new: ConnectedEVData) -> frozen
     changed: set[str] = set()
     for before, after in ((old.vehicles, new.vehicles), (old.chargers, new.chargers)):
         for device_id, device in after.items():
-            if before[device_id] != device:
-                if device_name(before[device_id]) != device_name(device):
+            # An unchanged device is mostly the very same model (``api.parse_cache``).
+            if (previous := before[device_id]) is not device and previous != device:
+                if device_name(previous) != device_name(device):
                     return None
                 changed.add(device_id)
     changed |= _differing(old.smart_charging, new.smart_charging)
     changed |= _differing(old.lifetime_energy, new.lifetime_energy)
-    devices: list[Vehicle | Charger] = [
-        *old.vehicles.values(),
-        *old.chargers.values(),
-        *new.vehicles.values(),
-        *new.chargers.values(),
-    ]
-    partners = {
-        device.id if device.id not in changed else partner
-        for device in devices
-        if (partner := _plugged_into(device)) is not None
-        and (device.id in changed or partner in changed)
-    }
+    # Plug partners, both ways: where a changed device was or is plugged in, and the devices
+    # that name a changed one (an unchanged device names the same partner before and after).
+    versions = (
+        version
+        for data in (old, new)
+        for device_id in changed
+        if (version := data.vehicles.get(device_id) or data.chargers.get(device_id))
+    )
+    partners = {partner for version in versions if (partner := _plugged_into(version))}
+    partners.update(
+        vehicle.id
+        for vehicle in new.vehicles.values()
+        if vehicle.charge_state.plugged_in_charger_id in changed
+    )
+    partners.update(
+        charger.id
+        for charger in new.chargers.values()
+        if charger.charge_state.plugged_in_vehicle_id in changed
+    )
     return frozenset(changed | partners)
 
 
@@ -78,6 +92,34 @@ class ChangeTrackingCoordinator[DataT](DataUpdateCoordinator[DataT]):
         super().__init__(*args, **kwargs)
         self._changed: frozenset[str] | None = None
         """Devices the coming update is for (``None``: update every listener)."""
+        self._by_context: dict[object, dict[int, CALLBACK_TYPE]] = {}
+        """Listener ids by context: a narrowed update looks up the changed devices' only."""
+        self.updated_devices: frozenset[str] | None = None
+        """While listeners are called: the devices the update is for (``None``: all).
+
+        Narrowed only when the set of devices is the same as before the update, so a
+        listener without context (the one adding entities) can look at these alone.
+        """
+
+    @callback
+    @override
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Listen for data updates; indexed by context, so a narrowed update finds them."""
+        remove = super().async_add_listener(update_callback, context)
+        listener_id = self._last_listener_id
+        listeners = self._by_context.setdefault(context, {})
+        listeners[listener_id] = update_callback
+
+        @callback
+        def remove_listener() -> None:
+            listeners.pop(listener_id, None)
+            if not listeners and self._by_context.get(context) is listeners:
+                del self._by_context[context]
+            remove()
+
+        return remove_listener
 
     @callback
     def async_publish(self, data: DataT) -> None:
@@ -97,12 +139,33 @@ class ChangeTrackingCoordinator[DataT](DataUpdateCoordinator[DataT]):
     def async_update_listeners(self) -> None:
         """Update the listeners of changed devices only, when the update said which."""
         changed, self._changed = self._changed, None
-        if changed is None:
-            super().async_update_listeners()
-            return
-        for update_callback, context in list(self._listeners.values()):
-            if context is None or context in changed:
-                update_callback()
+        outer, self.updated_devices = self.updated_devices, changed
+        try:
+            if changed is None:
+                super().async_update_listeners()
+            else:
+                self._update_listeners_of(changed)
+        finally:
+            self.updated_devices = outer
+
+    def _update_listeners_of(self, changed: frozenset[str]) -> None:
+        """Call the listeners of ``changed`` and those without context, as a full update would.
+
+        In the order they listen; one removed meanwhile (by an earlier one) is skipped.
+        """
+        by_context = self._by_context
+        listener_ids = sorted(
+            chain.from_iterable(by_context.get(context, ()) for context in (None, *changed))
+        )
+        for listener_id in listener_ids:
+            if (listener := self._listeners.get(listener_id)) is None:
+                continue
+            try:
+                listener[0]()
+            except Exception:
+                self.logger.exception(
+                    "Unexpected error updating listener %s for %s", id(listener[0]), self.name
+                )
 
     @override
     async def _async_refresh(

@@ -4,22 +4,23 @@ Polls are timed just after the provider's own refresh of the devices (``poll_tim
 within the options' interval: short while a device charges, long when idle. It never asks
 the provider to wake a car by itself (refresh hints are explicit, rate-limited user
 requests): it reads what the provider already has. Only what can have changed is read: the
-charger list while the account has chargers (else a slow discovery, ``CHARGER_DISCOVERY``),
-smart-charging status when it can have changed (``smart_status``), lifetime energy while
-charging (``energy``). Pushed and applied data never postpone the next poll, so the safety
-poll of push keeps its schedule. A refresh updates the entities of changed devices only
-(``changes``). Newer data wins over a poll in flight. The rest is
-delegated, one concern per module: start/stop actions and refresh hints (``actions``), the
-locations cache (``locations``), the rate-limit policy (``rate_limit``), lifetime energy
-(``energy``), which devices to remove (``device_ledger``, ``devices``). Failures the user must
-hear of are raised as typed errors; entities and actions translate them (``helpers``).
+charger list by timed polls when a plug-in or a charging state changed, else slowly
+(``poll_timing.ChargerListSchedule``), smart-charging status when it can have changed
+(``smart_status``), lifetime energy while charging (``energy``). Pushed and applied data
+never postpone the next poll, so the safety poll of push keeps its schedule. A refresh
+updates the entities of changed devices only (``changes``). Newer data wins over a poll in
+flight. The rest is delegated, one concern per module: start/stop actions and refresh
+hints (``actions``), the locations cache (``locations``), the rate-limit policy
+(``rate_limit``), lifetime energy (``energy``), which devices to remove (``device_ledger``,
+``devices``). Failures the user must hear of are raised as typed errors; entities and
+actions translate them (``helpers``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final, override
+from typing import TYPE_CHECKING, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -63,7 +64,7 @@ from .device_ledger import DeviceLedger
 from .devices import RegisteredDevices, device_name
 from .energy import EnergyReader
 from .locations import LocationsCache
-from .poll_timing import RefreshCadence
+from .poll_timing import ChargerListSchedule, RefreshCadence
 from .rate_limit import RateLimitPolicy, believable
 from .refresh_errors import refresh_failure
 from .smart_status import StatusSchedule
@@ -71,14 +72,6 @@ from .smart_status import StatusSchedule
 if TYPE_CHECKING:
     from .preferences import PreferencesManager
     from .push import PushManager
-
-CHARGER_DISCOVERY: Final = timedelta(hours=3)
-"""How often an account without chargers is asked for its chargers (8 requests a day).
-
-Chargers are linked through this integration's flow (setup and reconfigure reload the entry,
-whose first refresh lists them) or announced by push; this slow poll finds the ones linked
-elsewhere (the provider's own app). An account with chargers lists them on every poll.
-"""
 
 
 @dataclass(kw_only=True)
@@ -141,14 +134,31 @@ class ConnectedEVCoordinator(
         self._notify_after_refresh = False
         self.cadence = RefreshCadence()
         self._statuses = StatusSchedule()
-        self._discover_chargers_at: datetime | None = None
-        """When the charger list is next read while the account has none (None: now)."""
+        self._charger_list = ChargerListSchedule()
+        self._charger_ids: set[str] = set()
+        """The chargers shown or held back: a poll that does not list them does not miss them."""
+        self._timed = False
+        """Whether the refresh in progress is a timed poll (not one asked for)."""
 
     # --- polling -----------------------------------------------------------------------
 
     @override
+    async def _async_refresh(
+        self,
+        log_failures: bool = True,
+        raise_on_auth_failed: bool = False,
+        scheduled: bool = False,
+        raise_on_entry_error: bool = False,
+    ) -> None:
+        """Refresh, noting whether it is a timed poll (those list chargers only when due)."""
+        self._timed = scheduled
+        await super()._async_refresh(
+            log_failures, raise_on_auth_failed, scheduled, raise_on_entry_error
+        )
+
+    @override
     async def _async_update_data(self) -> ConnectedEVData:
-        """List vehicles, and chargers while there are any: paginated, whatever the count.
+        """List vehicles, and chargers when they can have changed: paginated, any count.
 
         On top: one smart-charging status request per plugged-in vehicle whose status can
         have changed (``smart_status``), the locations list (paginated) only on the first
@@ -160,12 +170,21 @@ class ConnectedEVCoordinator(
         sent = self._ledger.generation
         try:
             vehicles = await self.provider.async_list_vehicles()
-            list_chargers = self._charger_list_due(started)
-            chargers = (
-                await as_chargers(self.provider).async_list_chargers() if list_chargers else []
+            shown_chargers = list(self.data.chargers.values()) if self.data is not None else []
+            list_chargers = ProviderFeature.CHARGERS in self.provider.features and (
+                self._charger_list.due(
+                    started,
+                    vehicles,
+                    shown_chargers,
+                    timed=self._timed,
+                    linked=bool(self._charger_ids),
+                )
             )
-            if list_chargers:
-                self._discover_chargers_at = started + CHARGER_DISCOVERY
+            chargers = (
+                await as_chargers(self.provider).async_list_chargers()
+                if list_chargers
+                else shown_chargers  # kept as shown: not read, not gone
+            )
             statuses = await self._statuses.async_read(
                 self.provider,
                 vehicles,
@@ -185,6 +204,8 @@ class ConnectedEVCoordinator(
             raise refresh_failure(err) from err
 
         self.rate_limit.clear()
+        if list_chargers:
+            self._charger_list.listed(started, vehicles)
         devices: list[Vehicle | Charger] = [*vehicles, *chargers]
         self.energy.observe(devices)
         read = await self.energy.async_read(devices)
@@ -214,27 +235,19 @@ class ConnectedEVCoordinator(
         self._changed = changed_devices(self.data, data) if self.last_update_success else None
         self._fresh_data_since = started
         self._notify_after_refresh = ledger.generation != sent
+        self._charger_ids |= data.chargers.keys()
         if self.devices.remove_absent(
-            data.vehicles.keys() | data.chargers.keys() | data.remotes.keys()
+            data.vehicles.keys() | data.chargers.keys() | data.remotes.keys(),
+            frozenset() if list_chargers else self._charger_ids,
         ):
+            self._charger_ids &= self.devices.registered()
             self._notify_after_refresh = True
         self.devices.update_capacity_issues(self.provider, data.vehicles.values())
         return data
 
-    def _charger_list_due(self, now: datetime) -> bool:
-        """List chargers while the account has any, else on discovery (``CHARGER_DISCOVERY``)."""
-        if ProviderFeature.CHARGERS not in self.provider.features:
-            return False
-        return (
-            self.data is None
-            or bool(self.data.chargers)
-            or self._discover_chargers_at is None
-            or now >= self._discover_chargers_at
-        )
-
     async def async_request_discovery(self) -> None:
         """Refresh soon and list every device kind (the provider announced a new device)."""
-        self._discover_chargers_at = None
+        self._charger_list.request()
         await self.async_request_refresh()
 
     @callback

@@ -25,7 +25,7 @@ its history, so a device is removed only when the provider says so:
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from typing import Final
 
 from .api.models import Charger, SmartChargingStatus, Vehicle
@@ -105,13 +105,14 @@ class DeviceLedger:
                 merged[vehicle_id] = status
         return merged
 
-    def count_absent(self, missing: Iterable[str]) -> set[str]:
+    def count_absent(self, missing: Iterable[str], unread: Set[str] = frozenset()) -> set[str]:
         """Count one successful refresh; return the missing devices now due for removal.
 
         ``missing``: the devices Home Assistant has that the refresh did not list. A device
-        listed again starts from zero.
+        listed again starts from zero; one of a list the refresh did not read (``unread``)
+        keeps its count.
         """
-        absent: dict[str, int] = {}
+        absent = {device_id: n for device_id, n in self._absent.items() if device_id in unread}
         due: set[str] = set()
         for device_id in missing:
             count = self._absent.get(device_id, 0) + 1

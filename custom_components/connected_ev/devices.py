@@ -40,6 +40,8 @@ class RegisteredDevices:
         self._entry = entry
         self._ledger = ledger
         self._holding_back = False
+        self._provider_ids: dict[str, tuple[dr.DeviceEntry, str | None]] = {}
+        """Provider id per registry device, kept while the registry's entry is the same one."""
 
     def update_capacity_issues(self, provider: Provider, vehicles: Iterable[Vehicle]) -> None:
         """Tell the user when smart charging needs a battery capacity nobody reports.
@@ -76,11 +78,25 @@ class RegisteredDevices:
     def _registered(self) -> dict[str, dr.DeviceEntry]:
         """Return the entry's devices in the registry by provider id (not the account's)."""
         registry = dr.async_get(self._hass)
+        devices = dr.async_entries_for_config_entry(registry, self._entry.entry_id)
+        known, self._provider_ids = self._provider_ids, {}
+        for device in devices:
+            cached = known.get(device.id)
+            device_id = (
+                cached[1]
+                if cached is not None and cached[0] is device
+                else provider_device_id(self._entry, device)
+            )
+            self._provider_ids[device.id] = (device, device_id)
         return {
             device_id: device
-            for device in dr.async_entries_for_config_entry(registry, self._entry.entry_id)
-            if (device_id := provider_device_id(self._entry, device)) is not None
+            for device, device_id in self._provider_ids.values()
+            if device_id is not None
         }
+
+    def registered(self) -> set[str]:
+        """Return the provider ids of the entry's devices in the registry."""
+        return set(self._registered())
 
     def remove(self, device_ids: set[str]) -> None:
         """Remove devices with their entities (a device belongs to this entry alone)."""
@@ -89,17 +105,18 @@ class RegisteredDevices:
             if device_id in device_ids:
                 registry.async_remove_device(device.id)
 
-    def remove_absent(self, listed: Set[str]) -> bool:
+    def remove_absent(self, listed: Set[str], unread: Set[str] = frozenset()) -> bool:
         """Remove devices missing from consecutive refreshes; warn while a glitch holds many.
 
-        ``listed`` are the ids the refresh listed; return whether any device was removed.
+        ``listed`` are the ids the refresh listed, ``unread`` those of lists it did not read
+        (neither listed nor missing); return whether any device was removed.
 
         The policy is in ``device_ledger``: one refresh never removes a device, and a refresh
         that misses more than half of them raises a repair issue while they are held back.
         """
         registered = self._registered()
-        missing = registered.keys() - listed
-        if due := self._ledger.count_absent(missing):
+        missing = registered.keys() - listed - unread
+        if due := self._ledger.count_absent(missing, unread):
             LOGGER.info(
                 "Removing %d device(s) of %s that the provider no longer lists",
                 len(due),

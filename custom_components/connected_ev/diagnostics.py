@@ -2,7 +2,9 @@
 
 Reading from the cache matters: a diagnostics download must never wake a car. Values are
 made JSON-native here (ISO times, "07:00", enum values), so the download reads the same
-whatever serialises it. A device's download holds that device only.
+whatever serialises it. A device's download holds that device only. An account whose devices
+are remotes lists them too: name, type, versions and assignment, never a PIN (the provider's
+``Connector`` has none, and that provider's redactions name "pin" besides).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
-from .api.models import Charger, Vehicle
+from .api.models import Charger, Connector, Vehicle
+from .api.provider import Remotes
 from .const import CONF_API_KEY, CONF_AUTH_IMPLEMENTATION, CONF_USER_ID
 from .coordinator import ConnectedEVConfigEntry
 from .identifiers import provider_device_id
@@ -70,6 +73,7 @@ def _entry(entry: ConnectedEVConfigEntry) -> dict[str, Any]:
                 coordinator.update_interval.total_seconds() if coordinator.update_interval else None
             ),
         },
+        "request_budget": coordinator.budget.as_diagnostics(),
     }
 
 
@@ -89,20 +93,26 @@ def _device(entry: ConnectedEVConfigEntry, device: Vehicle | Charger) -> dict[st
     return result
 
 
+def _remote(remote: Connector) -> dict[str, Any]:
+    """One remote: what its device card and assignment entity show."""
+    return {"device": as_json(remote)}
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: ConnectedEVConfigEntry
 ) -> dict[str, Any]:
     """Return the entry, its last polled devices, locations and tracked actions, redacted."""
-    data = entry.runtime_data.coordinator.data
-    return async_redact_data(
-        {
-            **_entry(entry),
-            "vehicles": {vid: _device(entry, vehicle) for vid, vehicle in data.vehicles.items()},
-            "chargers": {cid: _device(entry, charger) for cid, charger in data.chargers.items()},
-            "locations": {lid: as_json(location) for lid, location in data.locations.items()},
-        },
-        TO_REDACT | get_description(entry.data).redact,
-    )
+    coordinator = entry.runtime_data.coordinator
+    data = coordinator.data
+    result = {
+        **_entry(entry),
+        "vehicles": {vid: _device(entry, vehicle) for vid, vehicle in data.vehicles.items()},
+        "chargers": {cid: _device(entry, charger) for cid, charger in data.chargers.items()},
+        "locations": {lid: as_json(location) for lid, location in data.locations.items()},
+    }
+    if isinstance(coordinator.provider, Remotes):  # as the coordinator reads them
+        result["remotes"] = {rid: _remote(remote) for rid, remote in data.remotes.items()}
+    return async_redact_data(result, TO_REDACT | get_description(entry.data).redact)
 
 
 async def async_get_device_diagnostics(
@@ -110,11 +120,12 @@ async def async_get_device_diagnostics(
 ) -> dict[str, Any]:
     """Return the entry and the one device the download was asked for, redacted."""
     data = entry.runtime_data.coordinator.data
-    device_id = provider_device_id(entry, device)
-    found: Vehicle | Charger | None = (
-        None if device_id is None else data.vehicles.get(device_id) or data.chargers.get(device_id)
-    )
+    device_id = provider_device_id(entry, device) or ""  # not one of the account's: none
+    shown: dict[str, Any] | None = None
+    if (found := data.vehicles.get(device_id) or data.chargers.get(device_id)) is not None:
+        shown = _device(entry, found)
+    elif (remote := data.remotes.get(device_id)) is not None:
+        shown = _remote(remote)
     return async_redact_data(
-        {**_entry(entry), "device": _device(entry, found) if found is not None else None},
-        TO_REDACT | get_description(entry.data).redact,
+        {**_entry(entry), "device": shown}, TO_REDACT | get_description(entry.data).redact
     )

@@ -2,15 +2,21 @@
 
 Request cost, one statistics request each time: a charging device at most every
 ``ENERGY_READ_INTERVAL``, one more read once ``ENERGY_SETTLE_DELAY`` has passed after it
-stopped charging (the provider's statistics lag behind the charge state), and a device whose
-sensor has no value yet once. An idle device costs nothing; a failed read is retried no
-sooner than ``ENERGY_READ_INTERVAL`` later.
+stopped charging (the provider's statistics lag behind the charge state). An idle device
+costs nothing, at start-up too.
 
-Start-up reads nothing for an idle device whose sensor restores a value (Home Assistant's
-restored state of the sensor): entry setup costs the same few requests for 1 or 100 devices.
-Devices without a restored value (a first setup) are read ``ENERGY_FIRST_READ_DELAY`` after
-start-up, by the energy timer, not by setup. The choice behind it: energy a device charged
-while Home Assistant was down shows at the device's next charge, not at start-up.
+Start-up and setup read nothing: a sensor Home Assistant restores keeps its value, and a
+device without one (a first setup, a newly linked device) gets its first read when it
+charges, the moment its energy can change. So entry setup costs the same few requests for 1
+or 100 devices, and an idle device's sensor is unknown until its first charge since the
+integration was installed. The choice behind it: energy a device charged while Home
+Assistant was down shows at the device's next charge, not at start-up.
+
+A failed read is retried after ``ENERGY_RETRY_FIRST``, doubling up to ``ENERGY_READ_INTERVAL``
+(never sooner than the provider's or the budget's ``retry_after``: these reads are counted as
+background, which the budget keeps out of the next poll's room). An idle device's read is
+given up after ``ENERGY_MAX_FAILURES`` failures in a row, until it charges again; a charging
+device is retried while it charges, at most every ``ENERGY_READ_INTERVAL``.
 
 ``EnergySchedule`` is pure bookkeeping, given the time; ``EnergyReader`` feeds it the charge
 states the coordinator sees (polled or pushed), reads the devices that are due, also between
@@ -20,24 +26,19 @@ energy grows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Set
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
-from homeassistant.components.sensor import SensorExtraStoredData
-from homeassistant.const import Platform, UnitOfEnergy
 from homeassistant.core import CALLBACK_TYPE, callback
-from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers import restore_state
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .api.errors import ProviderError, RateLimitedError
 from .api.models import Capability, Charger, Vehicle
 from .api.provider import Provider, ProviderFeature, as_statistics
-from .const import DOMAIN, LOGGER
-from .identifiers import entity_unique_id
+from .const import LOGGER
 
 if TYPE_CHECKING:
     from .coordinator import ConnectedEVCoordinator
@@ -46,7 +47,9 @@ ENERGY_READ_INTERVAL: Final = timedelta(minutes=30)
 """Twice an hour while charging: Home Assistant's energy statistics are hourly, and with push
 on these reads are most of the day's requests."""
 ENERGY_SETTLE_DELAY: Final = timedelta(minutes=15)
-ENERGY_FIRST_READ_DELAY: Final = timedelta(minutes=1)
+ENERGY_RETRY_FIRST: Final = timedelta(minutes=5)
+ENERGY_MAX_FAILURES: Final = 4
+"""Failed reads in a row after which an idle device's read is given up until it charges."""
 LIFETIME_ENERGY_KEY: Final = "lifetime_energy"
 """The lifetime energy sensor's description key (its unique id's suffix)."""
 
@@ -70,6 +73,8 @@ class _DeviceSchedule:
     owed: bool = True
     charging: bool = False
     attempted_at: datetime | None = None
+    failures: int = 0
+    retry_at: datetime | None = None
 
 
 class EnergySchedule:
@@ -84,19 +89,12 @@ class EnergySchedule:
         self.settle_delay = settle_delay
         self._devices: dict[str, _DeviceSchedule] = {}
 
-    def observe(
-        self,
-        charging: Mapping[str, bool],
-        now: datetime,
-        *,
-        known: Set[str] = frozenset(),
-        defer: timedelta = timedelta(0),
-    ) -> None:
+    def observe(self, charging: Mapping[str, bool], now: datetime) -> None:
         """Take the devices' charge states (by id); devices not given are forgotten.
 
-        A new device owes a read (``defer`` from now) unless its value is ``known`` and it is
-        idle; one that starts charging owes reads while it charges; one that stops owes a
-        last read once the provider's statistics have caught up.
+        A device owes reads while it charges (a new one too, at once; an idle new one owes
+        nothing), and one that stops owes a last read once the provider's statistics have
+        caught up.
         """
         for device_id in self._devices.keys() - charging.keys():
             del self._devices[device_id]
@@ -104,17 +102,17 @@ class EnergySchedule:
             device = self._devices.get(device_id)
             if device is None:
                 self._devices[device_id] = _DeviceSchedule(
-                    now if is_charging else now + defer,
-                    owed=is_charging or device_id not in known,
-                    charging=is_charging,
+                    now, owed=is_charging, charging=is_charging
                 )
                 continue
             if is_charging and not device.charging:
                 device.owed, device.not_before = True, now
+                device.failures, device.retry_at = 0, None
             elif device.charging and not is_charging:
                 # The settle read waits for the statistics, not for the read interval.
                 device.owed, device.not_before = True, now + self.settle_delay
                 device.attempted_at = None
+                device.failures, device.retry_at = 0, None
             device.charging = is_charging
 
     def start_reads(self, now: datetime) -> set[str]:
@@ -131,8 +129,38 @@ class EnergySchedule:
     def read_succeeded(self, device_id: str, now: datetime) -> None:
         """Settle the debt unless the device charges (its energy keeps changing)."""
         device = self._devices.get(device_id)
-        if device is not None and not device.charging and now >= device.not_before:
+        if device is None:
+            return
+        device.failures, device.retry_at = 0, None
+        if not device.charging and now >= device.not_before:
             device.owed = False
+
+    def note_read(self, device_id: str, now: datetime) -> None:
+        """Count a read made outside the schedule (a catch-up) as this schedule's own."""
+        if (device := self._devices.get(device_id)) is not None:
+            device.attempted_at = now
+            self.read_succeeded(device_id, now)
+
+    def read_failed(
+        self, device_id: str, now: datetime, wait: timedelta | None = None, *, limited: bool = False
+    ) -> None:
+        """Back off (doubling, at least ``wait``); give an idle device up after a few tries.
+
+        ``limited``: a rate limit or the budget refused it, which says nothing of the device,
+        so it only waits ``wait``.
+        """
+        device = self._devices.get(device_id)
+        if device is None:
+            return
+        if limited:
+            device.retry_at = now + max(wait or timedelta(0), ENERGY_RETRY_FIRST)
+            return
+        device.failures += 1
+        if not device.charging and device.failures >= ENERGY_MAX_FAILURES:
+            device.owed, device.failures, device.retry_at = False, 0, None
+            return
+        backoff = min(ENERGY_RETRY_FIRST * 2 ** (device.failures - 1), self.read_interval)
+        device.retry_at = now + max(backoff, wait or timedelta(0))
 
     def next_due(self) -> datetime | None:
         """When the next read falls due (None: no read is owed)."""
@@ -142,9 +170,47 @@ class EnergySchedule:
     def _due_at(self, device: _DeviceSchedule) -> datetime | None:
         if not device.owed:
             return None
+        if device.retry_at is not None:
+            return max(device.not_before, device.retry_at)
         if device.attempted_at is None:
             return device.not_before
         return max(device.not_before, device.attempted_at + self.read_interval)
+
+
+async def async_read_due(
+    schedule: EnergySchedule,
+    devices: Iterable[Vehicle | Charger],
+    what: str,
+    read: Callable[[Vehicle | Charger], Awaitable[None]],
+) -> None:
+    """Run ``read`` for each device the schedule says is due now, one request each.
+
+    A provider error fails its device's read only, retried with backoff (a rate limit, or the
+    budget's refusal, ends this round: the rest wait as long as it says). Logs name the
+    device kind only, never its id.
+    """
+    now = dt_util.utcnow()
+    due = schedule.start_reads(now)
+    refused: timedelta | None = None
+    for device in devices:
+        if device.id not in due:
+            continue
+        if refused is not None:  # a rate limit ended the round: not sent, no failure
+            schedule.read_failed(device.id, now, refused, limited=True)
+            continue
+        try:
+            await read(device)
+        except ProviderError as err:
+            LOGGER.debug(
+                "Could not read a %s's %s: %s", device.kind.value, what, type(err).__name__
+            )
+            if isinstance(err, RateLimitedError):
+                refused = timedelta(seconds=err.retry_after or 0)
+                schedule.read_failed(device.id, now, refused, limited=True)
+            else:
+                schedule.read_failed(device.id, now)
+        else:
+            schedule.read_succeeded(device.id, now)
 
 
 class EnergyReader:
@@ -154,55 +220,18 @@ class EnergyReader:
         self._coordinator = coordinator
         self._schedule = EnergySchedule()
         self._timer: CALLBACK_TYPE | None = None
-        self._started = False
 
     def observe(self, devices: list[Vehicle | Charger]) -> None:
         """Tell the energy schedule which devices with lifetime energy charge now.
 
-        The first time (start-up), devices whose sensor restores a value owe no read.
+        At start-up too: an idle device owes no read, restored value or not.
         """
         charging = {
             device.id: bool(device.charge_state.is_charging)
             for device in devices
             if has_lifetime_energy(self._coordinator.provider, device)
         }
-        if self._started:
-            self._schedule.observe(charging, dt_util.utcnow())
-            return
-        self._started = True
-        self._schedule.observe(
-            charging,
-            dt_util.utcnow(),
-            known=self._restored(charging),
-            defer=ENERGY_FIRST_READ_DELAY,
-        )
-
-    def _restored(self, device_ids: Iterable[str]) -> set[str]:
-        """Return the devices whose energy sensor Home Assistant restores a kWh value for."""
-        hass = self._coordinator.hass
-        entry = self._coordinator.config_entry
-        registry = er.async_get(hass)
-        # The public listing of what Home Assistant will restore: its internal cache changed
-        # shape between releases; at start-up this entry's entities are not created yet, so
-        # their states from the last run are in it.
-        states = {
-            stored.state.entity_id: stored
-            for stored in restore_state.async_get(hass).async_get_stored_states()
-        }
-        restored: set[str] = set()
-        for device_id in device_ids:
-            unique_id = entity_unique_id(entry, device_id, LIFETIME_ENERGY_KEY)
-            entity_id = registry.async_get_entity_id(Platform.SENSOR, DOMAIN, unique_id)
-            stored = states.get(entity_id) if entity_id is not None else None
-            extra = stored.extra_data if stored is not None else None
-            data = SensorExtraStoredData.from_dict(extra.as_dict()) if extra else None
-            if (
-                data is not None
-                and data.native_unit_of_measurement == UnitOfEnergy.KILO_WATT_HOUR
-                and isinstance(data.native_value, int | float)
-            ):
-                restored.add(device_id)
-        return restored
+        self._schedule.observe(charging, dt_util.utcnow())
 
     @staticmethod
     def values(
@@ -221,26 +250,14 @@ class EnergyReader:
         Never raises: a failed read keeps the last value and is retried when next due (a
         rate limit ends this round). Logs name the device kind only, never its id.
         """
-        now = dt_util.utcnow()
-        due = self._schedule.start_reads(now)
         read: dict[str, float] = {}
-        for device in devices:
-            if device.id not in due:
-                continue
-            try:
-                read[device.id] = await as_statistics(
-                    self._coordinator.provider
-                ).async_get_lifetime_energy(device.kind, device.id)
-            except ProviderError as err:
-                LOGGER.debug(
-                    "Could not read a %s's lifetime energy: %s",
-                    device.kind.value,
-                    type(err).__name__,
-                )
-                if isinstance(err, RateLimitedError):
-                    break
-            else:
-                self._schedule.read_succeeded(device.id, now)
+
+        async def read_one(device: Vehicle | Charger) -> None:
+            read[device.id] = await as_statistics(
+                self._coordinator.provider
+            ).async_get_lifetime_energy(device.kind, device.id)
+
+        await async_read_due(self._schedule, devices, "lifetime energy", read_one)
         return read
 
     @callback

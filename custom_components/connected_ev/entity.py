@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from itertools import chain
 from typing import TYPE_CHECKING, cast, override
 
 from homeassistant.core import callback
@@ -19,6 +18,7 @@ from .devices import device_name
 from .identifiers import device_identifier, entity_unique_id
 
 if TYPE_CHECKING:
+    from .data import ConnectedEVData
     from .preferences import PreferencesManager
 
 
@@ -75,7 +75,7 @@ class ConnectedEVEntity[DeviceT: Vehicle | Charger](CoordinatorEntity[ConnectedE
     def _find(self) -> DeviceT | None:
         data = self.coordinator.data
         devices = data.vehicles if self.kind is DeviceKind.VEHICLE else data.chargers
-        return cast(DeviceT | None, devices.get(self.device_id))
+        return cast("DeviceT | None", devices.get(self.device_id))
 
     @property
     @override
@@ -102,24 +102,46 @@ def async_add_device_entities(
     """Add the entities of every device now, and of new devices (or capabilities) later."""
     coordinator = entry.runtime_data.coordinator
     known: dict[str, set[str | None]] = {}
+    examined: dict[str, Vehicle | Charger] = {}
+    """The device data each device's entities were last made from."""
 
-    @callback
-    def add_new_entities() -> None:
-        data = coordinator.data
+    def entities_of(device: Vehicle | Charger) -> Iterable[Entity]:
+        if isinstance(device, Vehicle):
+            return vehicle_entities(coordinator, device)
+        return charger_entities(coordinator, device)
+
+    def forget_missing(data: ConnectedEVData) -> None:
         devices = dr.async_get(coordinator.hass)
         for device_id in known.keys() - data.vehicles.keys() - data.chargers.keys():
             # Missing from one refresh, a device keeps its entities (unavailable) until the
             # coordinator removes it; removed, its entities come back if it is linked again.
+            examined.pop(device_id, None)
             identifier = device_identifier(entry, device_id)
             if devices.async_get_device_by_identifier(identifier, entry.entry_id) is None:
                 del known[device_id]
+
+    @callback
+    def add_new_entities() -> None:
+        data = coordinator.data
+        listed: list[Vehicle | Charger]
+        if (updated := coordinator.updated_devices) is None:
+            forget_missing(data)
+            listed = [*data.vehicles.values(), *data.chargers.values()]
+        else:  # the same devices as before, some of them changed: only those can gain any
+            listed = [
+                device
+                for device_id in updated
+                if (device := data.vehicles.get(device_id) or data.chargers.get(device_id))
+            ]
         new: list[Entity] = []
-        for device_id, entities in chain(
-            ((v.id, vehicle_entities(coordinator, v)) for v in data.vehicles.values()),
-            ((c.id, charger_entities(coordinator, c)) for c in data.chargers.values()),
-        ):
-            seen = known.setdefault(device_id, set())
-            for entity in entities:
+        for device in listed:
+            # Which entities a device has follows from its data alone: data that is the
+            # same object as last time (unchanged since, see api.parse_cache) adds nothing.
+            if examined.get(device.id) is device:
+                continue
+            examined[device.id] = device
+            seen = known.setdefault(device.id, set())
+            for entity in entities_of(device):
                 if entity.unique_id not in seen:
                     seen.add(entity.unique_id)
                     new.append(entity)

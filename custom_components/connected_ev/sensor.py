@@ -123,6 +123,8 @@ class ConnectedEVSensor[DeviceT: Vehicle | Charger](ConnectedEVEntity[DeviceT], 
     """A value a vehicle or charger reports."""
 
     entity_description: ConnectedEVSensorEntityDescription[DeviceT]
+    _account_options: list[str] | None = None
+    """Options drawn from the whole account, kept until an update that may change them."""
 
     @property
     @override
@@ -133,10 +135,25 @@ class ConnectedEVSensor[DeviceT: Vehicle | Charger](ConnectedEVEntity[DeviceT], 
     @property
     @override
     def options(self) -> list[str] | None:
-        """The description's options, or those the account's devices give now."""
+        """The description's options, or those the account's devices give now.
+
+        Those list every charger or location: worked out again only after an update for
+        every device (names, locations and the set of devices change only in those), not
+        at each write of this one.
+        """
         if (options_fn := self.entity_description.options_fn) is not None:
-            return options_fn(self.coordinator.data)
+            if self._account_options is None:
+                self._account_options = options_fn(self.coordinator.data)
+            return self._account_options
         return super().options
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Drop the account's options when the update is for every device."""
+        if self.coordinator.updated_devices is None:
+            self._account_options = None
+        super()._handle_coordinator_update()
 
     @property
     @override

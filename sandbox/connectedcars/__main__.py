@@ -1,4 +1,4 @@
-"""Command line: ``python -m sandbox.connectedcars --port 8767``.
+"""Command line: ``python -m sandbox.connectedcars --port 8769``.
 
 Prints the base URL, the demo credentials and the vehicles, then serves until Ctrl-C or
 SIGTERM.
@@ -17,7 +17,7 @@ from sandbox.connectedcars.server import ConnectedCarsSandboxServer
 from sandbox.connectedcars.world import DEMO_EMAIL, DEMO_PASSWORD, EMPTY_EMAIL
 from sandbox.serving import DEFAULT_HOST, loopback_host, non_negative, serve_until_stopped
 
-DEFAULT_PORT = 8767
+DEFAULT_PORT = 8769
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,6 +15,10 @@ from typing import Any, Protocol
 from sandbox.enode.validation import query_problem
 
 DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+"""The most items one page holds, whatever ``pageSize`` asks: the spec sets no maximum
+(``exclusiveMinimum: 0`` only), so the sandbox chooses one, equal to the page size the
+integration asks for; a larger request is served in pages of this size (``after`` follows)."""
 _CURSOR_PREFIX = "seq:"
 
 
@@ -63,7 +67,7 @@ def parse_page_request(query: Mapping[str, str]) -> PageRequest:
     if size_text is not None:
         if not size_text.isdigit() or int(size_text) <= 0:
             raise query_problem("pageSize", "Expected a positive integer")
-        size = int(size_text)
+        size = min(int(size_text), MAX_PAGE_SIZE)
     return PageRequest(
         page_size=size,
         after=None if after is None else decode_cursor("after", after),

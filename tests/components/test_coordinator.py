@@ -40,9 +40,10 @@ from custom_components.connected_ev.const import (
     DOMAIN,
     MAX_RATE_LIMIT_BACKOFF,
 )
-from custom_components.connected_ev.coordinator import CHARGER_DISCOVERY, ConnectedEVCoordinator
+from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
 from custom_components.connected_ev.device_ledger import ABSENT_REFRESHES_BEFORE_REMOVAL
 from custom_components.connected_ev.identifiers import device_identifier, entity_unique_id
+from custom_components.connected_ev.poll_timing import CHARGER_PLUGGED_POLL, CHARGER_POLL
 
 from .conftest import CHARGER_ID, load_chargers, load_vehicles
 
@@ -80,12 +81,13 @@ def _charging(vehicle: Vehicle) -> Vehicle:
 async def test_refresh_cost_is_fixed(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_provider: AsyncMock
 ) -> None:
-    """Each refresh lists vehicles and chargers once, and never sends a refresh hint."""
+    """Each refresh lists vehicles once, chargers only when due; never a refresh hint."""
     await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
     await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
 
     assert mock_provider.async_list_vehicles.await_count == 3
-    assert mock_provider.async_list_chargers.await_count == 3
+    # Setup listed them; nothing was plugged in or out since (``ChargerListSchedule``).
+    assert mock_provider.async_list_chargers.await_count == 1
     mock_provider.async_refresh_hint.assert_not_called()
     mock_provider.async_set_charging.assert_not_called()
 
@@ -206,14 +208,14 @@ async def test_bad_payload_is_logged(
     message: str,
 ) -> None:
     """A payload that cannot be read is logged with its reason; nothing crashes."""
-    mock_provider.async_list_chargers.side_effect = error
+    mock_provider.async_list_vehicles.side_effect = error
     await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
 
     assert message in caplog.text
     assert str(error) in caplog.text
     assert hass.states.get(BATTERY).state == STATE_UNAVAILABLE
 
-    mock_provider.async_list_chargers.side_effect = None
+    mock_provider.async_list_vehicles.side_effect = None
     await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
     assert hass.states.get(BATTERY).state == "66.0"
 
@@ -338,11 +340,18 @@ async def test_stale_device_removed_after_consecutive_refreshes_and_relinked(
     issue_registry: ir.IssueRegistry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A device the provider stops listing goes after three refreshes; linked again, back."""
+    """A device the provider stops listing goes after three refreshes; linked again, back.
+
+    Three that listed it: the charger list is read every 30 minutes while the Batmobile is
+    plugged in, and the polls in between, which do not list chargers, do not count.
+    """
     entry_id = init_integration.entry_id
     mock_provider.async_list_chargers.return_value = []
-    for _ in range(ABSENT_REFRESHES_BEFORE_REMOVAL - 1):
-        await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    for listed in range(2, ABSENT_REFRESHES_BEFORE_REMOVAL + 1):
+        for _ in range(3):  # polls that do not list the chargers
+            await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+        await _tick(hass, freezer, CHARGER_PLUGGED_POLL)
+        assert mock_provider.async_list_chargers.await_count == listed
         assert device_registry.async_get_device_by_identifier(
             device_identifier(init_integration, CHARGER_ID), entry_id
         )
@@ -355,7 +364,7 @@ async def test_stale_device_removed_after_consecutive_refreshes_and_relinked(
         if r.levelno >= logging.WARNING and r.name.startswith("custom_components.connected_ev")
     ]
 
-    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    await _tick(hass, freezer, CHARGER_PLUGGED_POLL)
     assert (
         device_registry.async_get_device_by_identifier(
             device_identifier(init_integration, CHARGER_ID), entry_id
@@ -375,7 +384,7 @@ async def test_stale_device_removed_after_consecutive_refreshes_and_relinked(
 
     # Linked again at the provider: no charger left, so the slow discovery poll finds it.
     mock_provider.async_list_chargers.return_value = load_chargers()
-    await _tick(hass, freezer, CHARGER_DISCOVERY)
+    await _tick(hass, freezer, CHARGER_POLL)
 
     assert device_registry.async_get_device_by_identifier(
         device_identifier(init_integration, CHARGER_ID), entry_id
@@ -393,14 +402,19 @@ async def test_empty_list_holds_devices_back_with_a_repair_issue(
     issue_registry: ir.IssueRegistry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """No devices listed: kept, one warning and a repair issue until it is confirmed."""
+    """No devices listed: kept, one warning and a repair issue until it is confirmed.
+
+    Refreshes asked for (``homeassistant.update_entity``): they list every kind of device.
+    """
     entry_id = init_integration.entry_id
     issue_id = f"devices_missing_{entry_id}"
     mock_provider.async_list_vehicles.return_value = []
     mock_provider.async_list_chargers.return_value = []
+    coordinator = _coordinator(init_integration)
 
     for _ in range(ABSENT_REFRESHES_BEFORE_REMOVAL - 1):
-        await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+        await coordinator.async_refresh()
+        await hass.async_block_till_done()
         assert device_registry.async_get_device_by_identifier(
             device_identifier(init_integration, CHARGER_ID), entry_id
         )
@@ -412,7 +426,8 @@ async def test_empty_list_holds_devices_back_with_a_repair_issue(
     assert _logged(caplog, logging.WARNING, "listed 0 of 3 devices") == 1
 
     # Confirmed by consecutive refreshes: removed, and the issue goes with them.
-    await _tick(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
     assert (
         device_registry.async_get_device_by_identifier(
             device_identifier(init_integration, CHARGER_ID), entry_id

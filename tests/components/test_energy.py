@@ -1,4 +1,4 @@
-"""Lifetime energy: read at start-up, while charging and once after, kept, restored, gated."""
+"""Lifetime energy: read while charging and once after, never at start-up; kept, restored."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ from custom_components.connected_ev.const import (
 )
 from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
 from custom_components.connected_ev.energy import (
-    ENERGY_FIRST_READ_DELAY,
+    ENERGY_MAX_FAILURES,
     ENERGY_READ_INTERVAL,
+    ENERGY_RETRY_FIRST,
     ENERGY_SETTLE_DELAY,
     EnergySchedule,
 )
@@ -89,15 +90,6 @@ def reads(mock_provider: AsyncMock) -> Reads:
     return Reads(mock_provider)
 
 
-@pytest.fixture
-async def init_integration(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
-) -> MockConfigEntry:
-    """Set up, then let the first reads of devices without a restored value happen."""
-    await _run(hass, freezer, ENERGY_FIRST_READ_DELAY)
-    return init_integration
-
-
 def _coordinator(entry: MockConfigEntry) -> ConnectedEVCoordinator:
     coordinator: ConnectedEVCoordinator = entry.runtime_data.coordinator
     return coordinator
@@ -128,23 +120,43 @@ def _state(hass: HomeAssistant, entity_id: str) -> str:
     return state.state
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_idle_devices_are_read_once(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, reads: Reads, mock_provider: AsyncMock
+async def test_setup_reads_nothing_until_a_device_charges(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    reads: Reads,
+    mock_config_entry: MockConfigEntry,
+    mock_provider: AsyncMock,
+    setup_credentials: None,
 ) -> None:
-    """A first setup reads every device once; idle polls after that cost no statistics."""
-    assert {device: reads.count(device) for device in LIFETIME_ENERGY} == dict.fromkeys(
-        LIFETIME_ENERGY, 1
-    )
-    assert _state(hass, BATMOBILE) == "1520.5"
-    polls = mock_provider.async_list_vehicles.await_count
+    """A first setup with many devices and no restored values reads no lifetime energy.
+
+    Idle devices cost nothing and their sensors stay unknown; a device that starts charging
+    is read, and only it.
+    """
+    vehicle, charger = load_vehicles()[0], load_chargers()[0]
+    idle = {"is_charging": False, "is_plugged_in": False}
+    vehicles = [
+        replace(vehicle, id=f"vehicle-{n}", charge_state=replace(vehicle.charge_state, **idle))
+        for n in range(40)
+    ]
+    chargers = [
+        replace(charger, id=f"charger-{n}", charge_state=replace(charger.charge_state, **idle))
+        for n in range(40)
+    ]
+    reads.energy |= dict.fromkeys([item.id for item in [*vehicles, *chargers]], 100.0)
+    mock_provider.async_list_vehicles.return_value = vehicles
+    mock_provider.async_list_chargers.return_value = chargers
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
 
     await _run(hass, freezer, timedelta(hours=2))
 
-    assert mock_provider.async_list_vehicles.await_count > polls + 10
-    assert {device: reads.count(device) for device in LIFETIME_ENERGY} == dict.fromkeys(
-        LIFETIME_ENERGY, 1
-    )
+    assert mock_provider.async_get_lifetime_energy.await_count == 0
+    assert _state(hass, BATMOBILE) == STATE_UNKNOWN
+    mock_provider.async_list_vehicles.return_value = [_charging(vehicles[7]), *vehicles[8:]]
+    await _run(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    assert set(reads.times) == {"vehicle-7"}
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -160,10 +172,10 @@ async def test_charging_read_every_30_minutes_then_once_after_stop(
         await _run(hass, freezer, timedelta(minutes=1))
 
     times = reads.times[VEHICLE_ID]
-    assert 2 <= len(times) - 1 <= 3  # an hour of charging, after the first read
+    assert 2 <= len(times) <= 3  # an hour of charging
     assert all(later - earlier >= ENERGY_READ_INTERVAL for earlier, later in pairwise(times))
     assert reads.count(CHARGER_ID) == len(times)
-    assert reads.count(BASIC_VEHICLE_ID) == 1  # idle all along
+    assert reads.count(BASIC_VEHICLE_ID) == 0  # idle all along: never read
     assert float(_state(hass, BATMOBILE)) > 1520.5 + 30
 
     _set_charging(mock_provider, False)
@@ -192,13 +204,16 @@ async def test_failed_read_keeps_value_and_retries(
     init_integration: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A failed read fails nothing else: the value stays, the next due read retries."""
+    """A failed read fails nothing else: the value stays, retried sooner, backing off."""
     caplog.set_level(logging.DEBUG, logger="custom_components.connected_ev")
-    reads.failures[VEHICLE_ID] = ProviderUnavailableError("Enode GET /users/{userId}/… 503")
     _set_charging(mock_provider, True)
-    await _run(hass, freezer, ENERGY_READ_INTERVAL + DEFAULT_IDLE_INTERVAL)
+    await _coordinator(init_integration).async_refresh()  # sees it charge: read at once
+    assert (reads.count(VEHICLE_ID), _state(hass, BATMOBILE)) == (1, "1520.5")
+    reads.failures[VEHICLE_ID] = ProviderUnavailableError("Enode GET /users/{userId}/… 503")
+    await _run(hass, freezer, ENERGY_READ_INTERVAL + 2 * ENERGY_RETRY_FIRST)
 
-    assert reads.count(VEHICLE_ID) == 2
+    # Due again after 30 minutes, then retried 5 minutes after (the next, 10 minutes on).
+    assert reads.count(VEHICLE_ID) == 3
     assert _state(hass, BATMOBILE) == "1520.5"
     assert _coordinator(init_integration).last_update_success
     messages = [record.getMessage() for record in caplog.records]
@@ -207,25 +222,31 @@ async def test_failed_read_keeps_value_and_retries(
 
     del reads.failures[VEHICLE_ID]
     reads.energy[VEHICLE_ID] = 1530.0
-    await _run(hass, freezer, ENERGY_READ_INTERVAL)
-    assert reads.count(VEHICLE_ID) == 3
+    await _run(hass, freezer, 4 * ENERGY_RETRY_FIRST)
+    assert reads.count(VEHICLE_ID) == 4
     assert _state(hass, BATMOBILE) == "1530.0"
 
 
 @pytest.mark.usefixtures("init_integration")
 async def test_rate_limit_ends_the_round(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, reads: Reads, mock_provider: AsyncMock
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    reads: Reads,
+    mock_provider: AsyncMock,
+    init_integration: MockConfigEntry,
 ) -> None:
-    """After a 429 no other device is read in that round; all wait for the next."""
-    reads.failures[VEHICLE_ID] = RateLimitedError("Enode rate limited")
+    """After a 429 no other device is read in that round; all wait as long as it says."""
+    reads.failures[VEHICLE_ID] = RateLimitedError("Enode rate limited", retry_after=1200)
     _set_charging(mock_provider, True)
-    await _run(hass, freezer, ENERGY_READ_INTERVAL + timedelta(minutes=1))
+    await _coordinator(init_integration).async_refresh()
+    await _run(hass, freezer, timedelta(minutes=1))
 
-    assert reads.count(VEHICLE_ID) == 2
-    assert reads.count(CHARGER_ID) == 1  # the charger comes after the vehicle in a round
+    assert (reads.count(VEHICLE_ID), reads.count(CHARGER_ID)) == (1, 0)
     del reads.failures[VEHICLE_ID]
-    await _run(hass, freezer, ENERGY_READ_INTERVAL)
-    assert (reads.count(VEHICLE_ID), reads.count(CHARGER_ID)) == (3, 2)
+    await _run(hass, freezer, timedelta(minutes=18))
+    assert (reads.count(VEHICLE_ID), reads.count(CHARGER_ID)) == (1, 0)
+    await _run(hass, freezer, timedelta(minutes=2))
+    assert (reads.count(VEHICLE_ID), reads.count(CHARGER_ID)) == (2, 1)
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -234,8 +255,10 @@ async def test_a_smaller_read_never_lowers_the_total(
 ) -> None:
     """Home Assistant would take a decrease for a meter reset: the larger value stays."""
     _set_charging(mock_provider, True)
+    await _run(hass, freezer, DEFAULT_IDLE_INTERVAL)
+    assert _state(hass, BATMOBILE) == "1520.5"
     reads.energy[VEHICLE_ID] = 1500.0
-    await _run(hass, freezer, ENERGY_READ_INTERVAL + DEFAULT_IDLE_INTERVAL)
+    await _run(hass, freezer, ENERGY_READ_INTERVAL)
     assert reads.count(VEHICLE_ID) == 2
     assert _state(hass, BATMOBILE) == "1520.5"
 
@@ -252,10 +275,10 @@ async def test_restored_after_restart_without_a_request(
     mock_provider: AsyncMock,
     setup_credentials: None,
 ) -> None:
-    """The last value comes back with Home Assistant, and setup reads no statistics.
+    """The last value comes back with Home Assistant, and no statistics are read.
 
-    Devices without a restored kWh value are read a minute later, by the energy timer:
-    setup costs the same requests whatever the number of devices.
+    Devices without a restored kWh value are not read either until they charge: setup costs
+    the same requests whatever the number of devices.
     """
     _restore(hass, 1600.0)
     mock_config_entry.add_to_hass(hass)
@@ -275,14 +298,10 @@ async def test_restored_after_restart_without_a_request(
     assert _state(hass, ZAPTEC) == STATE_UNKNOWN  # restored in Wh: not taken
     assert mock_provider.async_get_lifetime_energy.await_count == 0
 
-    await _run(hass, freezer, ENERGY_FIRST_READ_DELAY)
-    assert (reads.count(VEHICLE_ID), reads.count(CHARGER_ID), reads.count(BASIC_VEHICLE_ID)) == (
-        0,
-        1,
-        1,
-    )
+    await _run(hass, freezer, ENERGY_READ_INTERVAL)
+    assert mock_provider.async_get_lifetime_energy.await_count == 0
     assert _state(hass, BATMOBILE) == "1600.0"
-    assert _state(hass, ZAPTEC) == "2104.0"
+    assert _state(hass, ZAPTEC) == STATE_UNKNOWN
 
 
 async def test_restored_when_the_start_up_read_fails(
@@ -339,17 +358,17 @@ async def test_push_health_does_not_slow_energy_reads(
     vehicles[VEHICLE_ID] = _charging(vehicles[VEHICLE_ID])
     coordinator.async_set_pushed_data(replace(coordinator.data, vehicles=vehicles))
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert reads.count(VEHICLE_ID) == 2  # at once: the last read was 35 minutes ago
+    assert reads.count(VEHICLE_ID) == 1  # at once, between polls
 
     await _run(hass, freezer, 2 * ENERGY_READ_INTERVAL)
-    assert reads.count(VEHICLE_ID) == 4
+    assert reads.count(VEHICLE_ID) == 3
     vehicles[VEHICLE_ID] = _charging(vehicles[VEHICLE_ID], on=False)
     coordinator.async_set_pushed_data(replace(coordinator.data, vehicles=vehicles))
     await _run(hass, freezer, ENERGY_READ_INTERVAL)  # the settle read, a full interval on
-    assert reads.count(VEHICLE_ID) == 5
+    assert reads.count(VEHICLE_ID) == 4
     assert mock_provider.async_list_vehicles.await_count == polls  # all without a poll
     await _run(hass, freezer, timedelta(minutes=30))
-    assert reads.count(VEHICLE_ID) == 5
+    assert reads.count(VEHICLE_ID) == 4
 
 
 async def test_manual_only_reads_on_refresh_only(
@@ -365,6 +384,8 @@ async def test_manual_only_reads_on_refresh_only(
     vehicles[VEHICLE_ID] = _charging(vehicles[VEHICLE_ID])
     coordinator.async_set_pushed_data(replace(coordinator.data, vehicles=vehicles))
     await _run(hass, freezer, timedelta(minutes=30))
+    assert reads.count(VEHICLE_ID) == 0
+    await coordinator.async_refresh()
     assert reads.count(VEHICLE_ID) == 1
 
 
@@ -399,16 +420,51 @@ async def test_no_sensor_without_statistics(
 
 
 def test_schedule_forgets_unlisted_devices() -> None:
-    """A device no longer listed owes nothing; listed again, it is read at once."""
+    """A device no longer listed owes nothing; listed again, it is read when it charges."""
     now = dt_util.utcnow()
     schedule = EnergySchedule()
     schedule.observe({"a": False, "b": True}, now)
-    assert schedule.start_reads(now) == {"a", "b"}
-    schedule.read_succeeded("a", now)
+    assert schedule.start_reads(now) == {"b"}  # an idle device is never read for itself
     schedule.read_succeeded("b", now)
     schedule.read_succeeded("gone", now)
+    schedule.note_read("gone", now)
     assert schedule.next_due() == now + ENERGY_READ_INTERVAL  # b charges
     schedule.observe({"a": False}, now)
     assert schedule.next_due() is None
-    schedule.observe({"a": False, "b": False}, now + timedelta(minutes=1))
-    assert schedule.start_reads(now + timedelta(minutes=1)) == {"b"}
+    later = now + timedelta(minutes=1)
+    schedule.observe({"a": False, "b": False}, later)
+    assert schedule.next_due() is None
+    schedule.observe({"a": False, "b": True}, later)
+    assert schedule.start_reads(later) == {"b"}
+
+
+def test_schedule_backs_off_and_gives_an_idle_device_up() -> None:
+    """Retries double up to the read interval; an idle device's read is dropped after a few."""
+    now = dt_util.utcnow()
+    schedule = EnergySchedule()
+    schedule.observe({"a": True}, now)
+    schedule.observe({"a": False}, now)  # stopped: the settle read is owed
+    when = now + ENERGY_SETTLE_DELAY
+    waits = []
+    for _ in range(ENERGY_MAX_FAILURES):
+        assert schedule.start_reads(when) == {"a"}
+        schedule.read_failed("a", when)
+        schedule.read_failed("gone", when)
+        if (due := schedule.next_due()) is None:
+            break
+        waits.append(due - when)
+        when = due
+    assert waits == [ENERGY_RETRY_FIRST, 2 * ENERGY_RETRY_FIRST, 4 * ENERGY_RETRY_FIRST]
+    assert schedule.next_due() is None  # given up until it charges again
+
+    when += ENERGY_READ_INTERVAL  # reads stay 30 minutes apart across a stop and a start
+    schedule.observe({"a": True}, when)
+    for _ in range(2 * ENERGY_MAX_FAILURES):  # a charging device is never given up
+        assert schedule.start_reads(when) == {"a"}
+        schedule.read_failed("a", when)
+        due = schedule.next_due()
+        assert due is not None
+        assert due - when <= ENERGY_READ_INTERVAL
+        when = due
+    schedule.read_failed("a", when, timedelta(hours=2), limited=True)  # a rate limit's wait
+    assert schedule.next_due() == when + timedelta(hours=2)

@@ -12,7 +12,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.connected_ev.api.models import (
     Charger,
@@ -23,7 +23,7 @@ from custom_components.connected_ev.api.models import (
 )
 from custom_components.connected_ev.coordinator import ConnectedEVCoordinator
 from custom_components.connected_ev.device_ledger import DELETIONS_REMEMBERED, DeviceLedger
-from custom_components.connected_ev.energy import ENERGY_FIRST_READ_DELAY, ENERGY_READ_INTERVAL
+from custom_components.connected_ev.energy import ENERGY_READ_INTERVAL
 from custom_components.connected_ev.identifiers import device_identifier
 
 from .conftest import (
@@ -227,9 +227,6 @@ async def test_location_created_while_the_poll_reads_energy_survives(
 ) -> None:
     """A location action while the poll's last requests run is in the poll's result."""
     coordinator = _coordinator(init_integration)
-    freezer.tick(ENERGY_FIRST_READ_DELAY)  # the first reads of a first setup, after it
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
     freezer.tick(ENERGY_READ_INTERVAL)  # the vehicle's energy is due again once it charges
     reads = mock_provider.async_get_lifetime_energy.await_count
     cabin = home_location(id="cabin", name="Cabin")

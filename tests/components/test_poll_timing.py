@@ -14,7 +14,13 @@ from custom_components.connected_ev.api.models import (
 )
 from custom_components.connected_ev.changes import changed_devices
 from custom_components.connected_ev.data import ConnectedEVData
-from custom_components.connected_ev.poll_timing import RefreshCadence, margin_for
+from custom_components.connected_ev.poll_timing import (
+    CHARGER_PLUGGED_POLL,
+    CHARGER_POLL,
+    ChargerListSchedule,
+    RefreshCadence,
+    margin_for,
+)
 from custom_components.connected_ev.smart_status import STATUS_MAX_AGE, StatusSchedule
 
 from .conftest import home_location, load_chargers, load_vehicles
@@ -85,6 +91,115 @@ def test_many_devices_poll_no_faster_than_half_the_interval() -> None:
     assert IDLE / 2 <= wait <= IDLE + margin_for(IDLE)
     cadence.forget([])
     assert _next(cadence, NOW) == IDLE
+
+
+def test_the_device_that_last_changed_is_read_right_after_its_refresh() -> None:
+    """Ten cars: the poll follows the one in use, not the latest refresh of a parked one."""
+    second = timedelta(seconds=1)
+    vehicles = [replace(load_vehicles()[1], id=f"v{n}") for n in range(10)]
+    cadence = RefreshCadence()
+    # Each car refreshes every 7 minutes, car n 30 s after car n - 1; car 0 first.
+    for cycle in range(2):
+        cadence.observe(
+            [_seen(v, NOW + cycle * IDLE + n * 30 * second) for n, v in enumerate(vehicles)]
+        )
+    now = NOW + IDLE + 5 * MINUTE
+    latest = NOW + 2 * IDLE + 9 * 30 * second + margin_for(IDLE)
+    assert _next(cadence, now) == latest - now  # nothing changed yet: the latest refresh
+
+    # Car 0 is driven: its odometer moved at its last refresh.
+    driven = vehicles[0]
+    odometer = replace(driven.odometer, distance_km=(driven.odometer.distance_km or 0) + 3)
+    polled = [_seen(v, NOW + 2 * IDLE + n * 30 * second) for n, v in enumerate(vehicles)]
+    cadence.observe([replace(polled[0], odometer=odometer), *polled[1:]])
+    now = NOW + 2 * IDLE + 9 * 30 * second + margin_for(IDLE)
+    # Just after its next refresh, not car 9's (a whole interval from now).
+    assert _next(cadence, now) == NOW + 3 * IDLE + margin_for(IDLE) - now
+    # It stays followed while nothing changes.
+    polled = [_seen(v, NOW + 3 * IDLE + n * 30 * second) for n, v in enumerate(vehicles)]
+    cadence.observe([replace(polled[0], odometer=odometer), *polled[1:]])
+    assert _next(cadence, NOW + 3 * IDLE + margin_for(IDLE)) == IDLE
+
+
+def test_an_interval_longer_than_the_cadence_skips_refreshes() -> None:
+    """Refreshes every 30 minutes, an hour's interval: every other one, not each of them."""
+    vehicle = load_vehicles()[1]
+    cadence = RefreshCadence()
+    half_hour, hour = 30 * MINUTE, 60 * MINUTE
+    cadence.observe([_seen(vehicle, NOW)])
+    cadence.observe([_seen(vehicle, NOW + half_hour)])
+    now = NOW + half_hour + margin_for(half_hour)
+    wait = cadence.next_poll(now, hour, charging_interval=hour, idle_interval=hour)
+    assert wait == NOW + 3 * half_hour + margin_for(hour) - now
+
+
+def test_charger_list_schedule() -> None:
+    """Asked for or first: listed; timed: on a plug change, else 30 min plugged / 2 h not."""
+    batmobile, renault = load_vehicles()  # the Batmobile is plugged in at the charger
+    unplugged = replace(
+        batmobile, charge_state=replace(batmobile.charge_state, is_plugged_in=False)
+    )
+    chargers = load_chargers()
+    schedule = ChargerListSchedule()
+    assert schedule.due(
+        NOW, [batmobile, renault], chargers, timed=True, linked=True
+    )  # never listed
+    schedule.listed(NOW, [batmobile, renault])
+    later = NOW + CHARGER_PLUGGED_POLL - MINUTE
+    assert not schedule.due(later, [batmobile, renault], chargers, timed=True, linked=True)
+    assert schedule.due(
+        later, [batmobile, renault], chargers, timed=False, linked=True
+    )  # asked for
+    assert schedule.due(later, [unplugged, renault], chargers, timed=True, linked=True)  # unplugged
+    assert schedule.due(
+        NOW + CHARGER_PLUGGED_POLL, [batmobile, renault], chargers, timed=True, linked=True
+    )
+
+    # Nothing plugged in anywhere: every 2 hours.
+    free = [replace(c, charge_state=replace(c.charge_state, is_plugged_in=False)) for c in chargers]
+    schedule.listed(NOW, [unplugged, renault])
+    assert not schedule.due(
+        NOW + CHARGER_POLL - MINUTE, [unplugged, renault], free, timed=True, linked=True
+    )
+    assert schedule.due(NOW + CHARGER_POLL, [unplugged, renault], free, timed=True, linked=True)
+    # A charger that showed a car plugged in (one not linked here) is read as often as a car.
+    assert schedule.due(
+        NOW + CHARGER_PLUGGED_POLL, [unplugged, renault], chargers, timed=True, linked=True
+    )
+    # A vehicle that does not say whether it is plugged in may be.
+    unknown = replace(renault, charge_state=replace(renault.charge_state, is_plugged_in=None))
+    schedule.listed(NOW, [unplugged, unknown])
+    assert schedule.due(
+        NOW + CHARGER_PLUGGED_POLL, [unplugged, unknown], free, timed=True, linked=True
+    )
+
+    # No chargers: only the slow discovery, plug-ins or not.
+    schedule.listed(NOW, [unplugged, renault])
+    later = NOW + CHARGER_POLL - MINUTE
+    assert not schedule.due(later, [batmobile, renault], [], timed=True, linked=False)
+    assert schedule.due(NOW + CHARGER_POLL, [batmobile, renault], [], timed=True, linked=False)
+    # Chargers held back (not listed by a glitch): still read as linked ones are.
+    schedule.listed(NOW, [batmobile, renault])
+    later = NOW + CHARGER_PLUGGED_POLL
+    assert not schedule.due(later, [batmobile, renault], [], timed=True, linked=False)
+    assert schedule.due(later, [batmobile, renault], [], timed=True, linked=True)
+
+    # A charger charging a car that is not the account's: only the charger reports it.
+    guest = [
+        replace(
+            c, charge_state=replace(c.charge_state, is_charging=True, plugged_in_vehicle_id=None)
+        )
+        for c in chargers
+    ]
+    schedule.listed(NOW, [unplugged, renault])
+    assert schedule.due(NOW + MINUTE, [unplugged, renault], guest, timed=True, linked=True)
+    # A charger-only account: the charger list is all there is to read.
+    schedule.listed(NOW, [])
+    assert schedule.due(NOW + MINUTE, [], free, timed=True, linked=True)
+
+    # A pushed new device: listed at the next refresh, timed or not.
+    schedule.request()
+    assert schedule.due(NOW + MINUTE, [unplugged, renault], free, timed=True, linked=True)
 
 
 def test_changed_devices() -> None:

@@ -45,7 +45,7 @@ from custom_components.connected_ev.api.models import (
 )
 from custom_components.connected_ev.api.provider import ProviderFeature
 from custom_components.connected_ev.const import DEFAULT_IDLE_INTERVAL, DOMAIN
-from custom_components.connected_ev.energy import ENERGY_FIRST_READ_DELAY, ENERGY_READ_INTERVAL
+from custom_components.connected_ev.energy import ENERGY_READ_INTERVAL
 from custom_components.connected_ev.identifiers import account_identifier, device_identifier
 from custom_components.connected_ev.options import DATA_PUSH, DEFAULT_PUSH_INTERVAL
 from custom_components.connected_ev.push import (
@@ -478,9 +478,6 @@ async def test_pushed_charging_reads_energy_between_safety_polls(
     mock_provider: AsyncMock,
 ) -> None:
     """Push carries no statistics: a pushed charging vehicle is read on the energy timer."""
-    freezer.tick(ENERGY_FIRST_READ_DELAY)  # the first reads of a first setup
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
     vehicle = _vehicle(70)
     vehicle["chargeState"] |= {"isCharging": True, "powerDeliveryState": "PLUGGED_IN:CHARGING"}
     event = _event("user:vehicle:updated", vehicle=vehicle, updatedFields=["chargeState"])

@@ -1,8 +1,9 @@
 """What an account costs in requests, on the simulated clock: only what can have changed.
 
-No charger list for an account without chargers (until discovery finds one), polls timed
-just after the provider's own refresh, smart-charging status only when it can have changed,
-setup at the same cost for 1 or 20 devices, and state written only for changed devices.
+No charger list on timed polls unless a plug-in or charging state changed (else slowly; for
+an account without chargers, until discovery finds one), polls timed just after the
+provider's own refresh, smart-charging status only when it can have changed, setup at the
+same cost for 1 or 20 devices, and state written only for changed devices.
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ from custom_components.connected_ev.api.enode import EnodeProvider
 from custom_components.connected_ev.api.errors import ProviderUnavailableError
 from custom_components.connected_ev.api.models import Charger, SmartChargingPlan, Vehicle
 from custom_components.connected_ev.const import DEFAULT_IDLE_INTERVAL, DOMAIN
-from custom_components.connected_ev.coordinator import CHARGER_DISCOVERY
-from custom_components.connected_ev.poll_timing import margin_for
+from custom_components.connected_ev.poll_timing import (
+    CHARGER_PLUGGED_POLL,
+    CHARGER_POLL,
+    margin_for,
+)
 from custom_components.connected_ev.push import PushRegistration
 from custom_components.connected_ev.smart_status import STATUS_MAX_AGE
 
@@ -76,23 +80,73 @@ async def test_no_charger_requests_until_discovery_finds_one(
     """An account without chargers asks for them at setup and on the slow discovery only."""
     assert mock_provider.async_list_chargers.await_count == 1  # setup
     polls = mock_provider.async_list_vehicles.await_count
-    await _run(hass, freezer, timedelta(hours=2))
-    assert mock_provider.async_list_vehicles.await_count >= polls + 2 * 60 // 7
+    await _run(hass, freezer, CHARGER_POLL - 2 * DEFAULT_IDLE_INTERVAL)
+    assert mock_provider.async_list_vehicles.await_count >= polls + 90 // 7
     assert mock_provider.async_list_chargers.await_count == 1
 
     # Linked in the provider's own app: the discovery poll finds it.
     mock_provider.async_list_chargers.return_value = load_chargers()
-    await _run(hass, freezer, CHARGER_DISCOVERY - timedelta(hours=2) + DEFAULT_IDLE_INTERVAL)
+    await _run(hass, freezer, 3 * DEFAULT_IDLE_INTERVAL)
     assert mock_provider.async_list_chargers.await_count == 2
     assert hass.states.get(CHARGER_SENSOR) is not None
 
-    # From now on chargers are listed with the vehicles.
+
+@pytest.mark.usefixtures("init_integration")
+async def test_charger_list_read_when_a_plug_in_can_have_changed_it(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_provider: AsyncMock
+) -> None:
+    """Timed polls list chargers when a car plugs in or out, else slowly; asking lists them.
+
+    A charger's state changes with a plug-in, which the vehicle list (read on every poll)
+    shows; what only the charger shows is read every 30 minutes while a car is plugged in
+    and every 2 hours otherwise.
+    """
+    batmobile, renault = load_vehicles()
+    charger = load_chargers()[0]
+    mock_provider.async_list_chargers.return_value = [charger]
+    coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data.coordinator
+    await coordinator.async_refresh()  # asked for: lists every kind
+    assert mock_provider.async_list_chargers.await_count == 2
+
+    # The Batmobile stays plugged in: quiet polls leave the charger list alone.
     polls = mock_provider.async_list_vehicles.await_count
-    await _run(hass, freezer, 3 * DEFAULT_IDLE_INTERVAL)
-    assert (
-        mock_provider.async_list_chargers.await_count - 2
-        == mock_provider.async_list_vehicles.await_count - polls
+    await _run(hass, freezer, CHARGER_PLUGGED_POLL - DEFAULT_IDLE_INTERVAL - 2 * MINUTE)
+    assert mock_provider.async_list_vehicles.await_count >= polls + 2
+    assert mock_provider.async_list_chargers.await_count == 2
+    await _run(hass, freezer, 2 * DEFAULT_IDLE_INTERVAL)
+    assert mock_provider.async_list_chargers.await_count == 3
+
+    # Unplugged: the next poll lists the charger, which shows it free.
+    unplugged = replace(
+        batmobile,
+        charge_state=replace(
+            batmobile.charge_state, is_plugged_in=False, plugged_in_charger_id=None
+        ),
     )
+    mock_provider.async_list_vehicles.return_value = [unplugged, renault]
+    mock_provider.async_list_chargers.return_value = [
+        replace(
+            charger,
+            charge_state=replace(
+                charger.charge_state, is_plugged_in=False, plugged_in_vehicle_id=None
+            ),
+        )
+    ]
+    await _run(hass, freezer, DEFAULT_IDLE_INTERVAL + MINUTE)
+    assert mock_provider.async_list_chargers.await_count == 4
+
+    # Nothing plugged in: the charger list waits for the slow poll.
+    polls = mock_provider.async_list_vehicles.await_count
+    await _run(hass, freezer, CHARGER_POLL - 2 * DEFAULT_IDLE_INTERVAL)
+    assert mock_provider.async_list_vehicles.await_count >= polls + 90 // 7
+    assert mock_provider.async_list_chargers.await_count == 4
+    await _run(hass, freezer, 3 * DEFAULT_IDLE_INTERVAL)
+    assert mock_provider.async_list_chargers.await_count == 5
+
+    # Plugged in again: read at once.
+    mock_provider.async_list_vehicles.return_value = [batmobile, renault]
+    await _run(hass, freezer, DEFAULT_IDLE_INTERVAL + MINUTE)
+    assert mock_provider.async_list_chargers.await_count == 6
 
 
 async def test_pushed_discovery_lists_chargers_at_once(
@@ -231,7 +285,7 @@ async def test_setup_costs_the_same_for_any_number_of_devices(
     setup_credentials: None,
     count: int,
 ) -> None:
-    """Setup lists vehicles, chargers and locations; lifetime energy is read after it."""
+    """Setup lists vehicles, chargers and locations; idle devices' energy is never read."""
     vehicle, charger = load_vehicles()[1], load_chargers()[0]
     idle = replace(charger.charge_state, is_plugged_in=False, plugged_in_vehicle_id=None)
     mock_provider.async_list_vehicles.return_value = [
@@ -248,8 +302,8 @@ async def test_setup_costs_the_same_for_any_number_of_devices(
         "async_list_locations",
         "async_list_vehicles",
     ]
-    await _run(hass, freezer, MINUTE)  # the first lifetime energy reads, in the background
-    assert mock_provider.async_get_lifetime_energy.await_count == 2 * count
+    await _run(hass, freezer, 60 * MINUTE)  # no lifetime energy read until a device charges
+    assert mock_provider.async_get_lifetime_energy.await_count == 0
 
 
 async def test_a_refresh_writes_only_the_changed_device(

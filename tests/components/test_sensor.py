@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from unittest.mock import AsyncMock
 
 import pytest
@@ -31,7 +32,7 @@ from custom_components.connected_ev.api.models import (
 from custom_components.connected_ev.api.provider import ProviderFeature
 from custom_components.connected_ev.const import DEFAULT_IDLE_INTERVAL
 from custom_components.connected_ev.data import ConnectedEVData
-from custom_components.connected_ev.energy import ENERGY_FIRST_READ_DELAY
+from custom_components.connected_ev.poll_timing import CHARGER_PLUGGED_POLL
 
 from .conftest import load_chargers, load_vehicles
 
@@ -50,8 +51,11 @@ async def test_snapshot(
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,  # after setup: the payloads keep plain datetimes
 ) -> None:
-    """Every sensor of the two vehicles and the charger, with classes, units and states."""
-    freezer.tick(ENERGY_FIRST_READ_DELAY)  # lifetime energy: read after setup
+    """Every sensor of the two vehicles and the charger, with classes, units and states.
+
+    Lifetime energy is unknown: a first setup reads none until the device charges.
+    """
+    freezer.tick(timedelta(minutes=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
@@ -206,8 +210,10 @@ async def test_no_charge_state_no_charge_sensors(
     not read either.
     """
     first, second = load_vehicles()
+    first = replace(first, charge_state=replace(first.charge_state, is_charging=True))
     second = replace(
         second,
+        charge_state=replace(second.charge_state, is_charging=True),  # not reported as such
         capabilities={
             **second.capabilities,
             Capability.CHARGE_STATE: CapabilityInfo(False),
@@ -218,7 +224,7 @@ async def test_no_charge_state_no_charge_sensors(
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    freezer.tick(ENERGY_FIRST_READ_DELAY)  # the first reads, after setup
+    freezer.tick(timedelta(minutes=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
 
@@ -228,7 +234,7 @@ async def test_no_charge_state_no_charge_sensors(
     assert hass.states.get("sensor.renault_zoe_last_seen") is not None
     assert hass.states.get("sensor.batmobile_lifetime_energy") is not None
     read = {call.args[1] for call in mock_provider.async_get_lifetime_energy.await_args_list}
-    assert read == {first.id, load_chargers()[0].id}
+    assert read == {first.id}  # the charging one (the idle charger is not read)
 
 
 async def test_device_missing_from_data_is_unavailable(
@@ -339,7 +345,9 @@ async def test_locations_listed_rarely(
 
     moved = replace(load_chargers()[0], location_id="elsewhere")
     mock_provider.async_list_chargers.return_value = [moved]
-    await _refresh(hass, freezer)
+    # Chargers are listed every 30 minutes while the Batmobile is plugged in.
+    for _ in range(CHARGER_PLUGGED_POLL // DEFAULT_IDLE_INTERVAL + 1):
+        await _refresh(hass, freezer)
     assert mock_provider.async_list_locations.await_count == 2
     assert hass.states.get("sensor.zaptec_go_charging_location").state == STATE_UNKNOWN
     await _refresh(hass, freezer)

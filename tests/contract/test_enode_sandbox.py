@@ -48,6 +48,7 @@ from custom_components.connected_ev.api.models import (
     SmartChargingState,
     StatisticsResolution,
 )
+from sandbox.enode.payloads import SIMULATED_PRICE_PER_KWH
 from sandbox.enode.server import SandboxServer
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -379,6 +380,20 @@ async def test_lifetime_energy_grows_while_charging(
     )
     assert math.fsum(entry.energy_kwh for entry in quarters) == pytest.approx(vehicle, abs=0.05)
     assert [entry.start.minute % 15 for entry in quarters] == [0] * len(quarters)
+    # Hourly, with the cost of each hour: the sandbox's one price per kWh.
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    hours = await provider.async_get_hourly_charging(
+        DeviceKind.VEHICLE, vehicle_id, hour - timedelta(hours=1)
+    )
+    assert math.fsum(entry.energy_kwh for entry in hours) == pytest.approx(vehicle, abs=0.05)
+    assert [entry.start.minute for entry in hours] == [0] * len(hours)
+    for entry in hours:
+        assert entry.cost == pytest.approx(entry.energy_kwh * SIMULATED_PRICE_PER_KWH, abs=0.01)
+    # Without a device (no ``id``): every vehicle of the user added up, in one request.
+    every = await provider.async_get_hourly_charging(
+        DeviceKind.VEHICLE, None, hour - timedelta(hours=1)
+    )
+    assert math.fsum(entry.energy_kwh for entry in every) == pytest.approx(vehicle, abs=0.05)
 
     with pytest.raises(NotFoundError):
         await provider.async_get_lifetime_energy(DeviceKind.VEHICLE, "no-such-vehicle")

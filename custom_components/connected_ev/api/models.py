@@ -662,10 +662,14 @@ class StatisticsResolution(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ChargingStatisticsEntry:
-    """The energy a device charged in one time bucket that begins at ``start``."""
+    """The energy a device charged in one time bucket that begins at ``start``.
+
+    ``cost`` is what that energy cost in the provider's currency (``None``: not reported).
+    """
 
     start: datetime
     energy_kwh: float
+    cost: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
 from enum import StrEnum
 from functools import cache
 from typing import ClassVar, Final
@@ -33,6 +34,7 @@ from .models import (
     ChargingLocation,
     ChargingPreferences,
     ChargingPreferencesUpdate,
+    ChargingStatisticsEntry,
     ClaimRefusal,
     Connector,
     ConnectorFilter,
@@ -194,6 +196,24 @@ class Statistics(ABC):
 
         Statistics can lag behind the device's data, so a value read while charging is a
         little behind.
+        """
+
+    @abstractmethod
+    async def async_get_hourly_charging(
+        self, kind: DeviceKind, device_id: str | None, start: datetime
+    ) -> list[ChargingStatisticsEntry]:
+        """Return the energy (and cost) charged per UTC hour from ``start`` until now.
+
+        ``device_id`` ``None``: every device of ``kind`` added up (one request for all).
+
+        In as few requests as the provider allows; the hour under way comes last, partial.
+        """
+
+    @abstractmethod
+    def cost_currency(self, country: str | None) -> str | None:
+        """Return the currency (ISO 4217) of the cost for an account in ``country``.
+
+        ``country`` is an ISO 3166 alpha-2 code; ``None`` when the cost's currency is unknown.
         """
 
 

@@ -79,7 +79,8 @@ CONNECTEDCARS: Final = ProviderDescription(
     link=LinkKind.NONE,
     factory=lambda hass, data, _credential: create_connectedcars_provider(hass, data),
     unique_id=lambda data, _client_id: account_key(data[CONF_REGION], data[CONF_USER_ID]),
-    redact=frozenset({CONF_DEVICE_TOKEN, CONF_EMAIL}),
+    # A car without a name is shown by its licence plate: diagnostics redact the name too.
+    redact=frozenset({CONF_DEVICE_TOKEN, CONF_EMAIL, "display_name"}),
     polling=PollingPolicy(charging_interval=ACTIVE_INTERVAL, idle_interval=PARKED_INTERVAL),
     # Connected Cars publishes no rate limit; one request covers every car of the account.
     # A minute's pace all day, with an hourly token, is about 1,500 requests: twice that only

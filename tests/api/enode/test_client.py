@@ -62,6 +62,9 @@ def _action(state: str) -> dict[str, Any]:
 
 
 PAGE_50 = {"pageSize": "50"}
+"""One page (``*_page``): Enode's default size."""
+PAGE_200 = {"pageSize": "200"}
+"""Full lists: ``LIST_PAGE_SIZE``."""
 
 # call, method, path, query, sent body, response payload, response status, result type
 CASES: list[Any] = [
@@ -205,7 +208,7 @@ CASES: list[Any] = [
         lambda c: c.async_list_vehicles(USER_ID),
         "GET",
         f"/users/{USER_ID}/vehicles",
-        PAGE_50,
+        PAGE_200,
         None,
         _page("vehicle.json"),
         200,
@@ -508,7 +511,7 @@ CASES: list[Any] = [
         lambda c: c.async_list_locations(USER_ID),
         "GET",
         f"/users/{USER_ID}/locations",
-        PAGE_50,
+        PAGE_200,
         None,
         _page("location.json"),
         200,
@@ -679,7 +682,7 @@ CASES: list[Any] = [
         lambda c: c.async_list_webhooks(),
         "GET",
         "/webhooks",
-        PAGE_50,
+        PAGE_200,
         None,
         _page("webhook.json"),
         200,
@@ -792,7 +795,7 @@ async def test_request_and_result(
 async def test_list_results_are_parsed(client: EnodeClient, mock_api: aioresponses) -> None:
     """List methods return the parsed items of every page."""
     mock_token(mock_api)
-    mock_api.get(f"{API_URL}/users/{USER_ID}/vehicles?pageSize=50", payload=_page("vehicle.json"))
+    mock_api.get(f"{API_URL}/users/{USER_ID}/vehicles?pageSize=200", payload=_page("vehicle.json"))
     mock_api.get(f"{API_URL}/interventions", payload=load_fixture("interventions.json"))
 
     vehicles = await client.async_list_vehicles(USER_ID)

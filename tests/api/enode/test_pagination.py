@@ -1,16 +1,27 @@
-"""Cursor pagination: every page is followed, and a misbehaving cursor cannot loop forever."""
+"""Cursor pagination: every page is followed, a misbehaving cursor cannot loop forever.
+
+Lists ask for pages large enough that 100 devices are one request.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import pytest
 from aioresponses import aioresponses
 from aioresponses.compat import merge_params
 
-from custom_components.connected_ev.api.enode import EnodeClient
+from custom_components.connected_ev.api.enode import (
+    LIST_PAGE_SIZE,
+    EnodeClient,
+    EnodeEndpoints,
+    EnodeProvider,
+)
 from custom_components.connected_ev.api.enode import client as client_module
 from custom_components.connected_ev.api.errors import InvalidResponseError
+from sandbox.enode.pagination import MAX_PAGE_SIZE
+from sandbox.enode.server import SandboxServer
 
 from .conftest import API_URL, USER_ID, load_fixture, mock_token, requests_to
 
@@ -133,3 +144,38 @@ async def test_one_bad_item_fails_the_page(client: EnodeClient, mock_api: aiores
 
     with pytest.raises(InvalidResponseError, match="'id'"):
         await client.async_list_vehicles(USER_ID, page_size=2)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+@pytest.mark.parametrize(("devices", "pages"), [(100, 1), (MAX_PAGE_SIZE + 50, 2)])
+async def test_a_poll_lists_a_hundred_devices_in_one_request(devices: int, pages: int) -> None:
+    """The provider's lists ask for large pages: 100 vehicles or chargers, one request each.
+
+    Past the page the sandbox serves (as large as the one asked for), ``after`` is followed.
+    """
+    async with (
+        aiohttp.ClientSession() as session,
+        SandboxServer(session=session, background=False) as server,
+    ):
+        vehicles, chargers = server.world.seed_user(USER_ID, vehicles=devices, chargers=devices)
+        client = EnodeClient(
+            session,
+            server.client_id,
+            server.client_secret,
+            EnodeEndpoints.for_base_url(server.url),
+            request_timeout=5,
+        )
+        provider = EnodeProvider(client, USER_ID)
+        server.sandbox.counters.reset()
+
+        listed = await provider.async_list_vehicles()
+        listed_chargers = await provider.async_list_chargers()
+
+        assert {v.id for v in listed} == {v.id for v in vehicles}
+        assert {c.id for c in listed_chargers} == {c.id for c in chargers}
+        assert server.sandbox.counters.as_json()["byRoute"] == {
+            "POST /oauth2/token": 1,
+            "GET /users/{userId}/vehicles": pages,
+            "GET /users/{userId}/chargers": pages,
+        }
+        assert LIST_PAGE_SIZE == MAX_PAGE_SIZE

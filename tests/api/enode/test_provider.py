@@ -104,11 +104,11 @@ async def test_lists(provider: EnodeProvider, mock_api: aioresponses) -> None:
     paired = load_fixture("paired.json")
     empty = {"after": None, "before": None}
     mock_api.get(
-        f"{API_URL}/users/{USER_ID}/vehicles?pageSize=50",
+        f"{API_URL}/users/{USER_ID}/vehicles?pageSize=200",
         payload={"data": [paired["vehicle"]], "pagination": empty},
     )
     mock_api.get(
-        f"{API_URL}/users/{USER_ID}/chargers?pageSize=50",
+        f"{API_URL}/users/{USER_ID}/chargers?pageSize=200",
         payload={"data": [paired["charger"]], "pagination": empty},
     )
 
@@ -369,7 +369,7 @@ async def test_status_and_locations(provider: EnodeProvider, mock_api: aiorespon
     )
     location = load_fixture("location.json")
     users_url = f"{API_URL}/users/{USER_ID}/locations"
-    mock_api.get(f"{users_url}?pageSize=50", payload={"data": [location], "pagination": {}})
+    mock_api.get(f"{users_url}?pageSize=200", payload={"data": [location], "pagination": {}})
     mock_api.post(users_url, payload=location)
     mock_api.put(f"{API_URL}/locations/{LOCATION_ID}", payload=location)
     mock_api.delete(f"{API_URL}/locations/{LOCATION_ID}", payload=location)

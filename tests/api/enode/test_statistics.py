@@ -11,7 +11,7 @@ from aioresponses.compat import merge_params
 
 from custom_components.connected_ev.api.enode import EnodeClient, EnodeProvider
 from custom_components.connected_ev.api.enode.parse import parse_charging_statistics
-from custom_components.connected_ev.api.enode.provider import HISTORY_START
+from custom_components.connected_ev.api.enode.provider import HISTORY_START, HOURLY_HISTORY
 from custom_components.connected_ev.api.errors import (
     InvalidRequestError,
     InvalidResponseError,
@@ -72,8 +72,8 @@ async def test_request_with_every_parameter(client: EnodeClient, mock_api: aiore
     (call,) = requests_to(mock_api, "GET", URL, query)
     assert call.kwargs["params"] == query
     assert entries == [
-        ChargingStatisticsEntry(datetime(2024, 1, 1, tzinfo=UTC), 1520.5),
-        ChargingStatisticsEntry(datetime(2025, 1, 1, tzinfo=UTC), 120.0),
+        ChargingStatisticsEntry(datetime(2024, 1, 1, tzinfo=UTC), 1520.5, 3193.05),
+        ChargingStatisticsEntry(datetime(2025, 1, 1, tzinfo=UTC), 120.0, 3.14),
     ]
 
 
@@ -117,11 +117,19 @@ async def test_invalid_input_sends_nothing(
 
 
 def test_parse_entries() -> None:
-    """Each bucket's start and kWh; prices, power and savings are not needed."""
+    """Each bucket's start, kWh and cost; prices, power and savings are not needed."""
     assert parse_charging_statistics(load_fixture("charging_statistics.json"))[1] == (
-        ChargingStatisticsEntry(datetime(2025, 1, 1, tzinfo=UTC), 120.0)
+        ChargingStatisticsEntry(datetime(2025, 1, 1, tzinfo=UTC), 120.0, 3.14)
     )
     assert parse_charging_statistics([]) == []
+
+
+@pytest.mark.parametrize("cost", [None, "3.14"], ids=["null", "string"])
+def test_parse_entry_without_a_cost(cost: Any) -> None:
+    """A bucket whose ``costSum`` is unreadable still counts its energy, with no cost."""
+    (entry,) = parse_charging_statistics([_entry(costSum=cost)])
+
+    assert entry == ChargingStatisticsEntry(datetime(2024, 1, 1, tzinfo=UTC), 1520.5, None)
 
 
 @pytest.mark.parametrize(
@@ -207,3 +215,77 @@ async def test_lifetime_energy_errors(provider: EnodeProvider, mock_api: aioresp
     with pytest.raises(ProviderUnavailableError) as unavailable:
         await provider.async_get_lifetime_energy(DeviceKind.VEHICLE, VEHICLE_ID)
     assert unavailable.value.retry_after == 30
+
+
+async def test_hourly_charging_reads_hours_since_start(
+    provider: EnodeProvider, mock_api: aioresponses
+) -> None:
+    """One HOUR request from the given start; buckets before it are dropped."""
+    mock_token(mock_api)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    stamp = start.strftime("%Y-%m-%dT%H:00:00.000Z")
+    query = {"startDate": stamp, "type": "charger", "id": CHARGER_ID, "resolution": "HOUR"}
+    early = (start - timedelta(hours=1)).isoformat()
+    mock_api.get(
+        merge_params(URL, query),
+        payload=[_entry(date=early), _entry(date=start.isoformat(), kwhSum=7.5, costSum=15)],
+    )
+
+    entries = await provider.async_get_hourly_charging(DeviceKind.CHARGER, CHARGER_ID, start)
+
+    assert entries == [ChargingStatisticsEntry(start, 7.5, 15.0)]
+    assert len(requests_to(mock_api, "GET", URL, query)) == 1
+
+
+async def test_hourly_charging_of_every_device_of_a_kind(
+    provider: EnodeProvider, mock_api: aioresponses
+) -> None:
+    """Without a device the request has no ``id``: Enode adds up every vehicle (one request)."""
+    mock_token(mock_api)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    query = {
+        "startDate": start.strftime("%Y-%m-%dT%H:00:00.000Z"),
+        "type": "vehicle",
+        "resolution": "HOUR",
+    }
+    mock_api.get(merge_params(URL, query), payload=[_entry(date=start.isoformat(), kwhSum=3)])
+
+    entries = await provider.async_get_hourly_charging(DeviceKind.VEHICLE, None, start)
+
+    assert [entry.energy_kwh for entry in entries] == [3.0]
+    assert len(requests_to(mock_api, "GET", URL, query)) == 1  # the exact query: no ``id``
+
+
+async def test_hourly_charging_reaches_back_30_days_at_most(
+    provider: EnodeProvider, mock_api: aioresponses
+) -> None:
+    """An older start is moved to the whole hour 30 days back: still one request."""
+    mock_token(mock_api)
+    earliest = (datetime.now(UTC) - HOURLY_HISTORY).replace(minute=0, second=0, microsecond=0)
+    query = {
+        "startDate": earliest.strftime("%Y-%m-%dT%H:00:00.000Z"),
+        "type": "vehicle",
+        "id": VEHICLE_ID,
+        "resolution": "HOUR",
+    }
+    mock_api.get(merge_params(URL, query), payload=[])
+
+    entries = await provider.async_get_hourly_charging(
+        DeviceKind.VEHICLE, VEHICLE_ID, datetime(2020, 1, 1, tzinfo=UTC)
+    )
+
+    assert entries == []
+    assert len(requests_to(mock_api, "GET", URL, query)) == 1
+    assert timedelta(days=30) == HOURLY_HISTORY
+
+
+@pytest.mark.parametrize(
+    ("country", "currency"),
+    [("NO", "NOK"), ("DK", "NOK"), ("LT", "NOK"), ("DE", "EUR"), ("ES", "EUR"), ("US", None)],
+)
+def test_cost_currency_by_country(
+    provider: EnodeProvider, country: str, currency: str | None
+) -> None:
+    """NOK in the Nordics and Baltics, EUR in the documented euro countries, else unknown."""
+    assert provider.cost_currency(country) == currency
+    assert provider.cost_currency(None) is None

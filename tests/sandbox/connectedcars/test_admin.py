@@ -203,7 +203,7 @@ async def test_unexpected_errors_are_500(api: Api, monkeypatch: pytest.MonkeyPat
 
 def test_cli_arguments() -> None:
     args = cli.build_parser().parse_args([])
-    assert (args.host, args.port, args.time_scale, args.no_fleet) == ("127.0.0.1", 8767, 1.0, False)
+    assert (args.host, args.port, args.time_scale, args.no_fleet) == ("127.0.0.1", 8769, 1.0, False)
     empty = cli.server_from_args(cli.build_parser().parse_args(["--no-fleet", "--port", "0"]))
     assert empty.world.accounts.users == {}
     assert "Log in as" not in cli.describe(empty)

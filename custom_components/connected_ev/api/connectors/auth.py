@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 import aiohttp
 from yarl import URL
 
+from ..clock import monotonic
 from ..errors import (
     AuthenticationError,
     InvalidResponseError,
@@ -85,7 +85,7 @@ class ClientCredentials(Auth):
         client_secret: str,
         *,
         timeout: aiohttp.ClientTimeout,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = monotonic,
     ) -> None:
         self._session = session
         self._token_url = URL(token_url)

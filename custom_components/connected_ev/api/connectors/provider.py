@@ -13,10 +13,10 @@ document says nothing about attempts; this is the integration's own rule).
 from __future__ import annotations
 
 import hmac
-import time
 from collections.abc import Callable
 from typing import Final
 
+from ..clock import monotonic
 from ..errors import NotFoundError
 from ..models import (
     ClaimRefusal,
@@ -63,7 +63,7 @@ class ConnectorsProvider(Provider, Remotes):
         client: ConnectorsClient,
         customer_id: str,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = monotonic,
     ) -> None:
         self._client = client
         self._customer_id = check.uuid(customer_id, "customer_id")

@@ -4,7 +4,7 @@
 ``webhooks`` verifies and parses push deliveries and ``parse`` maps Enode JSON to models.
 """
 
-from .client import DEFAULT_PAGE_SIZE, UNSET, EnodeClient, UnsetType
+from .client import DEFAULT_PAGE_SIZE, LIST_PAGE_SIZE, UNSET, EnodeClient, UnsetType
 from .const import (
     API_VERSION,
     CHARGER_LINK_SCOPES,
@@ -29,6 +29,7 @@ __all__ = [
     "DELIVERY_HEADER",
     "ENODE_FEATURES",
     "LINK_SCOPES",
+    "LIST_PAGE_SIZE",
     "SIGNATURE_HEADER",
     "UNSET",
     "VEHICLE_LINK_SCOPES",

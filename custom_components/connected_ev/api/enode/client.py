@@ -8,7 +8,6 @@ retries once with a new token after a 401, and maps failures to ``api.errors``.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
@@ -17,6 +16,7 @@ from typing import Any, Final
 import aiohttp
 from yarl import URL
 
+from ..clock import monotonic
 from ..errors import InvalidRequestError, InvalidResponseError
 from ..http import RawResponse, async_send, decode_json
 from ..models import (
@@ -39,6 +39,7 @@ from ..models import (
     Webhook,
     WebhookTestResult,
 )
+from ..parse_cache import ListPages
 from . import validation as check
 from .auth import TokenManager
 from .const import (
@@ -56,6 +57,7 @@ from .const import (
 )
 from .http import error_for_status
 from .parse import (
+    page_of,
     parse_action,
     parse_charge_action,
     parse_charger,
@@ -78,6 +80,15 @@ from .parse import (
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE: Final = 50
+"""Enode's own page size when none is asked for; single pages (``*_page``) use it."""
+LIST_PAGE_SIZE: Final = 200
+"""The page size of full lists (every vehicle, charger, location): one request per poll.
+
+Enode's OpenAPI gives ``pageSize`` only ``exclusiveMinimum: 0`` and no maximum, and a list
+item is a few kB, so 200 keeps an answer well under a megabyte while an account with 100
+vehicles (or chargers) costs one request per list instead of two at the default 50. Should
+Enode serve fewer items than asked, ``pagination.after`` is followed as always (the sandbox
+serves at most ``MAX_PAGE_SIZE``, the same 200)."""
 MAX_PAGES = 1000
 """A list that needs more pages than this is treated as a provider fault, not followed."""
 
@@ -106,16 +117,6 @@ _UUID_PATH_IDS: Final = {
 """Path ids the spec types ``format: uuid``; anything else is refused before sending."""
 
 
-def _monotonic() -> float:
-    """Read ``time.monotonic`` when called, not when imported.
-
-    A test that freezes time (freezegun replaces ``time.monotonic``) then freezes token
-    expiry too; a default bound at import would keep the real clock, so a token would
-    expire (or not) by wall time while everything else runs on the frozen clock.
-    """
-    return time.monotonic()
-
-
 class EnodeClient:
     """One Enode client (client id/secret) and the API calls the integration needs."""
 
@@ -138,8 +139,10 @@ class EnodeClient:
             client_id,
             client_secret,
             client_timeout=self._timeout,
-            clock=clock or _monotonic,
+            clock=clock or monotonic,  # read at call time: tests can freeze it
         )
+        # Lists are read on every poll; a device whose JSON is unchanged keeps its model.
+        self._pages = ListPages()
 
     # --- plumbing ----------------------------------------------------------------------
 
@@ -152,8 +155,12 @@ class EnodeClient:
         params: Mapping[str, str] | None = None,
         body: object = None,
         expect_body: bool = True,
+        raw: bool = False,
     ) -> Any:
-        """Send one API request and return its JSON body (``None`` if none is expected)."""
+        """Send one API request and return its JSON body (``None`` if none is expected).
+
+        ``raw``: return the successful response itself, not yet decoded.
+        """
         for key, value in (ids or {}).items():
             if key in _UUID_PATH_IDS:
                 check.uuid(value, _UUID_PATH_IDS[key])
@@ -168,6 +175,8 @@ class EnodeClient:
             response = await self._send(method, url, operation, token, params, body)
         if not 200 <= response.status < 300:
             raise error_for_status(response, operation)
+        if raw:
+            return response
         return decode_json(response, PROVIDER_NAME, operation) if expect_body else None
 
     async def _send(
@@ -215,7 +224,12 @@ class EnodeClient:
         for name, cursor in (("after", after), ("before", before)):
             if cursor is not None:
                 params[name] = check.non_empty_text(cursor, name)
-        data = await self._request("GET", template, ids, params=params)
+        response: RawResponse = await self._request("GET", template, ids, params=params, raw=True)
+        # Only what changed since the last answer to the same request is decoded and parsed.
+        request = (template, *sorted((ids or {}).items()), *sorted(params.items()))
+        if (parsed := self._pages.parse(request, response.body, parse_item)) is not None:
+            return page_of(*parsed)
+        data = decode_json(response, PROVIDER_NAME, f"GET {template}")
         return parse_page(data, parse_item, what)
 
     async def _get_all[T](
@@ -225,7 +239,7 @@ class EnodeClient:
         parse_item: Callable[[Any], T],
         what: str,
         *,
-        page_size: int = DEFAULT_PAGE_SIZE,
+        page_size: int = LIST_PAGE_SIZE,
     ) -> list[T]:
         """Collect every item of a paginated list, following ``pagination.after``, bounded."""
         items: list[T] = []
@@ -323,7 +337,7 @@ class EnodeClient:
     # --- vehicles ----------------------------------------------------------------------
 
     async def async_list_vehicles(
-        self, user_id: str, *, page_size: int = DEFAULT_PAGE_SIZE
+        self, user_id: str, *, page_size: int = LIST_PAGE_SIZE
     ) -> list[Vehicle]:
         """List every vehicle of the user, all pages."""
         return await self._get_all(
@@ -468,7 +482,7 @@ class EnodeClient:
     # --- chargers ----------------------------------------------------------------------
 
     async def async_list_chargers(
-        self, user_id: str, *, page_size: int = DEFAULT_PAGE_SIZE
+        self, user_id: str, *, page_size: int = LIST_PAGE_SIZE
     ) -> list[Charger]:
         """List every charger of the user, all pages."""
         return await self._get_all(

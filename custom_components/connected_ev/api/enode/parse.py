@@ -530,7 +530,12 @@ def _charging_statistics_entry(data: object) -> ChargingStatisticsEntry:
     start = parse_timestamp(obj.get("date"))
     if start is None:
         raise InvalidResponseError(f"Enode {what}: 'date' is missing or not a date-time")
-    return ChargingStatisticsEntry(start=start, energy_kwh=_required_number(obj, "kwhSum", what))
+    return ChargingStatisticsEntry(
+        start=start,
+        energy_kwh=_required_number(obj, "kwhSum", what),
+        # Required by the spec, but only the cost statistic needs it: without it, no cost.
+        cost=_number(obj.get("costSum")),
+    )
 
 
 # --- pagination ------------------------------------------------------------------------
@@ -542,9 +547,14 @@ def parse_page[T](data: object, parse_item: Callable[[Any], T], what: str) -> Pa
     items = obj.get("data")
     if not isinstance(items, list):
         raise InvalidResponseError(f"Enode {what} list: 'data' is missing or not an array")
+    return page_of(obj, tuple(parse_item(item) for item in items))
+
+
+def page_of[T](obj: JsonObject, items: tuple[T, ...]) -> Page[T]:
+    """Return a page of items parsed already, with the cursors of the list's object."""
     pagination = _sub_object(obj.get("pagination"))
     return Page(
-        items=tuple(parse_item(item) for item in items),
+        items=items,
         next_cursor=_non_empty_str(pagination.get("after")),
         previous_cursor=_non_empty_str(pagination.get("before")),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar, Final
 
 from ..errors import (
@@ -21,6 +21,7 @@ from ..models import (
     ChargingLocation,
     ChargingPreferences,
     ChargingPreferencesUpdate,
+    ChargingStatisticsEntry,
     DeviceKind,
     LinkOptions,
     LinkSession,
@@ -69,6 +70,18 @@ Enode's vehicles and chargers carry no link date, so "since it was linked" canno
 for. A fixed start earlier than any data Enode can hold (its device APIs date from the
 2020s), read in YEAR buckets, costs one request with one entry per year, and needs nothing
 remembered between requests."""
+
+
+HOURLY_HISTORY: Final = timedelta(days=30)
+"""How far back hourly statistics are read: Enode documents no retention and no limit on
+the span of one request, so the choice is ours. 30 days of hours (720 buckets) is one
+request's answer of some 150 kB; a longer catch-up starts 30 days back (never paged)."""
+
+NOK_COUNTRIES: Final = frozenset({"NO", "SE", "DK", "FI", "EE", "LV", "LT"})
+EUR_COUNTRIES: Final = frozenset({"AT", "BE", "DE", "FR", "NL", "PL", "ES"})
+"""Enode prices in NOK or EUR by country, as the statistics schema says (unless tariffs were
+given through its tariff endpoints, which this integration never does); other countries'
+currency is not documented, so their cost is not read."""
 
 
 class EnodeProvider(
@@ -186,14 +199,47 @@ class EnodeProvider(
 
     async def async_get_lifetime_energy(self, kind: DeviceKind, device_id: str) -> float:
         """Add up the device's yearly ``kwhSum`` since ``HISTORY_START`` (one request)."""
-        entries = await self._client.async_get_charging_statistics(
+        entries = await self._statistics(kind, device_id, HISTORY_START, StatisticsResolution.YEAR)
+        return math.fsum(entry.energy_kwh for entry in entries)
+
+    async def _statistics(
+        self,
+        kind: DeviceKind,
+        device_id: str | None,
+        start: datetime,
+        resolution: StatisticsResolution,
+    ) -> list[ChargingStatisticsEntry]:
+        return await self._client.async_get_charging_statistics(
             self._user_id,
             device_kind=kind,
             device_id=device_id,
-            start=HISTORY_START,
-            resolution=StatisticsResolution.YEAR,
+            start=start,
+            resolution=resolution,
         )
-        return math.fsum(entry.energy_kwh for entry in entries)
+
+    async def async_get_hourly_charging(
+        self, kind: DeviceKind, device_id: str | None, start: datetime
+    ) -> list[ChargingStatisticsEntry]:
+        """Read HOUR buckets (UTC: ``utcOffset`` does not apply) in one request.
+
+        Without ``device_id`` the request has no ``id``. The OpenAPI document makes ``id``
+        optional without saying what its absence means; we take it as every device of
+        ``type`` added up, hour by hour (one request for all), and the sandbox agrees.
+        ``start`` is moved no further back than ``HOURLY_HISTORY`` (to a whole hour); buckets
+        before it are dropped, should the answer hold any.
+        """
+        earliest = (datetime.now(UTC) - HOURLY_HISTORY).replace(minute=0, second=0, microsecond=0)
+        start = max(start, earliest)
+        entries = await self._statistics(kind, device_id, start, StatisticsResolution.HOUR)
+        return [entry for entry in entries if entry.start >= start]
+
+    def cost_currency(self, country: str | None) -> str | None:
+        """NOK or EUR by the country, as Enode documents them; else unknown."""
+        if country in NOK_COUNTRIES:
+            return "NOK"
+        if country in EUR_COUNTRIES:
+            return "EUR"
+        return None
 
     # --- smart-charging preferences: the smart-charging policy ---------------------------
 
