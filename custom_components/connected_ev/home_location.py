@@ -20,7 +20,7 @@ from homeassistant.components.zone import ENTITY_ID_HOME, in_zone
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .api.models import ChargingLocation, GeoPosition
+from .api.models import Charger, ChargingLocation, GeoPosition, Vehicle
 from .api.provider import ProviderFeature, as_chargers, as_locations
 from .const import DOMAIN
 from .devices import device_name
@@ -100,28 +100,45 @@ def async_update_home_location_issue(
 def async_watch_home_location(hass: HomeAssistant, coordinator: ConnectedEVCoordinator) -> None:
     """Keep the issue in step with every update of the devices, until the entry unloads.
 
-    An update that left every device, the locations and the home zone as they were (the same
-    objects: an unchanged device is not parsed again) cannot change the answer, so the work
-    of a refresh where one device changed does not grow with the number of devices.
+    A device's answer is kept while it is the same object (an unchanged device is not parsed
+    again) and the locations and the home zone are the ones it was worked out with, so a
+    refresh where one device changed looks again at that device only.
     """
     if ProviderFeature.LOCATIONS not in coordinator.provider.features:
         return
-    seen: list[object] = []
+    answers: dict[str, tuple[object, bool]] = {}
+    basis: list[object] = []
+    shown: list[str] | None = None
+
+    def lacks(device: Vehicle | Charger, home_known: bool) -> bool:
+        if isinstance(device, Charger):
+            return not device.location_id
+        return not home_known and _parked_at_home(hass, device.location)
 
     @callback
     def update() -> None:
+        nonlocal shown
         data = coordinator.data
-        looked_at = [
-            hass.states.get(ENTITY_ID_HOME),
-            data.locations,
-            *data.vehicles.values(),
-            *data.chargers.values(),
-        ]
-        same = len(looked_at) == len(seen)
-        if same and all(a is b for a, b in zip(looked_at, seen, strict=True)):
-            return
-        seen[:] = looked_at
-        async_update_home_location_issue(hass, coordinator)
+        now_basis = [hass.states.get(ENTITY_ID_HOME), data.locations]
+        if len(basis) != 2 or any(a is not b for a, b in zip(basis, now_basis, strict=True)):
+            answers.clear()
+            basis[:] = now_basis
+        home_known = _home_location(hass, data.locations) is not None
+        chargers = (
+            data.chargers if ProviderFeature.CHARGERS in coordinator.provider.features else {}
+        )
+        devices: list[Vehicle | Charger] = [*data.vehicles.values(), *chargers.values()]
+        names = []
+        for device in devices:
+            answer = answers.get(device.id)
+            if answer is None or answer[0] is not device:
+                answer = answers[device.id] = (device, lacks(device, home_known))
+            if answer[1]:
+                names.append(device_name(device))
+        names.sort()
+        if names != shown:
+            shown = names
+            async_update_home_location_issue(hass, coordinator)
 
     coordinator.config_entry.async_on_unload(coordinator.async_add_listener(update))
     update()

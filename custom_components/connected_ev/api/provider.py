@@ -408,8 +408,12 @@ PART_FEATURES: Final[tuple[tuple[type, ProviderFeature], ...]] = (
 
 
 @cache
+@cache
 def features_of(provider_class: type[Provider]) -> frozenset[ProviderFeature]:
-    """Return the features of a provider class: its parts' and its ``DATA_FEATURES``."""
+    """Return the features of a provider class: its parts' and its ``DATA_FEATURES``.
+
+    Cached: a class's parts do not change, and entities and schedulers ask per device.
+    """
     parts = {feature for part, feature in PART_FEATURES if issubclass(provider_class, part)}
     return frozenset(parts) | provider_class.DATA_FEATURES
 
