@@ -45,7 +45,7 @@ def manifest_requirements(domain: str) -> list[str]:
     # Located, not imported: an integration imports what it requires.
     spec = find_spec(f"homeassistant.components.{domain}")
     if spec is None or spec.submodule_search_locations is None:
-        return []  # not a built-in integration (ours has no requirements)
+        return []  # not a built-in integration (ours: ``own_requirements``)
     folder = Path(next(iter(spec.submodule_search_locations)))
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     requirements: list[str] = manifest.get("requirements", [])
@@ -70,16 +70,24 @@ def not_installed(requirements: list[str]) -> list[str]:
     return missing
 
 
+def own_requirements() -> list[str]:
+    """Return Connected EV's own requirements (gql; the sandboxes run on its graphql-core)."""
+    manifest = ROOT / "custom_components" / "connected_ev" / "manifest.json"
+    requirements: list[str] = json.loads(manifest.read_text(encoding="utf-8"))["requirements"]
+    return requirements
+
+
 def develop_requirements() -> list[str]:
     """Return what scripts/develop's Home Assistant loads, as the installed release pins it.
 
-    The integrations' manifests plus the default login module (TOTP), which every instance's
-    auth loads.
+    The integrations' manifests, the default login module (TOTP), which every instance's
+    auth loads, and Connected EV's own requirements, which the sandboxes need before Home
+    Assistant could install them.
     """
     from homeassistant.auth.mfa_modules import totp  # noqa: PLC0415
 
     requirements = [r for domain in DEVELOP_INTEGRATIONS for r in manifest_requirements(domain)]
-    return sorted({*requirements, *totp.REQUIREMENTS})
+    return sorted({*requirements, *totp.REQUIREMENTS, *own_requirements()})
 
 
 if __name__ == "__main__":
