@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import Any
 
 from aiohttp import web
 
@@ -27,6 +28,8 @@ FAULT_KINDS: tuple[str, ...] = (
     "disconnect",
 )
 MAX_LATENCY_MS = 30_000.0
+MAX_FAULT_COUNT = 1_000_000
+MAX_RETRY_AFTER = 86_400.0
 DEFAULT_RETRY_AFTER = 1.0
 _MALFORMED_FALLBACK = b'{"data": [{"id": '
 
@@ -66,6 +69,66 @@ class Fault:
             "retryAfter": self.retry_after,
             "latencyMs": self.latency_ms,
         }
+
+
+class FaultBodyError(ValueError):
+    """An admin fault body member is invalid; each sandbox answers it in its own error format."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _bounded(body: Mapping[str, Any], name: str, default: float, low: float, high: float) -> float:
+    value = body.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise FaultBodyError(f"{name} must be a number from {low:g} to {high:g}", name)
+    return float(value)
+
+
+def fault_from_body(
+    body: Mapping[str, Any],
+    *,
+    kinds: tuple[str, ...],
+    ids: Iterator[int],
+    path: str | None = None,
+) -> Fault:
+    """Build the fault an admin body asks for (``path``, ``method``, ``kind``, numbers).
+
+    Every sandbox's ``POST /_sandbox/faults`` takes the same members with the same bounds;
+    ``kinds`` are the kinds that sandbox can serve. A fixed ``path`` (a sandbox with a single
+    endpoint) is used instead of the body's, and no method is read then. The first invalid
+    member raises ``FaultBodyError``; an id is taken from ``ids`` only for a valid body.
+    """
+    method: object = None
+    if path is None:
+        path, method = body.get("path", "*"), body.get("method")
+        if not isinstance(path, str) or not path:
+            raise FaultBodyError("path must be a glob", "path")
+        if method is not None and not isinstance(method, str):
+            raise FaultBodyError("method must be a string", "method")
+    kind = body.get("kind", "error")
+    if kind not in kinds:
+        raise FaultBodyError("kind must be one of " + ", ".join(kinds), "kind")
+    remaining = int(_bounded(body, "count", 1, 1, MAX_FAULT_COUNT))
+    status = int(_bounded(body, "status", 503, 400, 599))
+    retry_after = (
+        None
+        if body.get("retryAfter") is None
+        else _bounded(body, "retryAfter", 0, 0, MAX_RETRY_AFTER)
+    )
+    latency_ms = _bounded(body, "latencyMs", 1000, 0, MAX_LATENCY_MS)
+    return Fault(
+        id=f"fault-{next(ids)}",
+        path=path,
+        kind=str(kind),
+        remaining=remaining,
+        method=method if isinstance(method, str) else None,
+        status=status,
+        retry_after=retry_after,
+        latency_ms=latency_ms,
+    )
 
 
 class FaultStore:

@@ -1,7 +1,8 @@
 """What every sandbox server shares: loopback-only listening, its lifecycle, and its CLI.
 
-The Enode and Hiven sandboxes differ in their API and simulation, not in how they listen,
-start, stop or serve from the command line, so that lives here once.
+The sandboxes differ in their API and simulation, not in how they listen, start, stop or
+serve from the command line, so that lives here once: each ``__main__`` adds only its own
+flags, how its server is made from them, and its start-up banner.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import contextlib
 import ipaddress
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
-from typing import Self, TextIO
+from typing import Any, Self, TextIO
 
 from aiohttp import web
 
@@ -112,6 +113,43 @@ def non_negative(value: str) -> float:
     if number < 0:
         raise argparse.ArgumentTypeError("expected a number >= 0")
     return number
+
+
+def sandbox_parser(prog: str, description: str, default_port: int) -> argparse.ArgumentParser:
+    """Return a sandbox CLI's parser with the flags every sandbox takes; it adds its own.
+
+    ``--host`` (loopback only), ``--port`` (0 picks a free port), ``--time-scale`` (simulated
+    seconds per real second) and ``--seed`` (of the simulated data).
+    """
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--host", type=loopback_host, default=DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=default_port, help="0 picks a free port")
+    parser.add_argument(
+        "--time-scale", type=non_negative, default=1.0, help="simulated seconds per real second"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the simulated data")
+    return parser
+
+
+def run_cli(
+    parser: argparse.ArgumentParser,
+    serve: Callable[[argparse.Namespace], Coroutine[Any, Any, None]],
+    argv: Sequence[str] | None = None,
+) -> int:
+    """Parse ``argv``, run ``serve`` until it returns; the process exit status.
+
+    Ctrl-C is a normal stop (0); a port that cannot be listened on is reported in one line
+    (1) rather than as a traceback.
+    """
+    args = parser.parse_args(argv)
+    try:
+        asyncio.run(serve(args))
+    except KeyboardInterrupt:
+        return 0
+    except OSError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
 
 
 async def serve_until_stopped[ServerT: LoopbackServer](

@@ -35,6 +35,7 @@ import gc
 import random
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -50,7 +51,10 @@ sys.path.insert(0, str(ROOT))
 DAY = 24 * 3600.0
 START = datetime(2026, 3, 2, tzinfo=UTC).timestamp()
 """Midnight starting the simulated day (a Monday)."""
-SETUP_LEAD = 1800.0
+WARM_UP = DAY
+"""A day like the measured one runs first (not counted): the budget's 24-hour window is full
+and its plan has seen the day before, as on any day but the first after installation."""
+SETUP_LEAD = WARM_UP + 1800.0
 """Simulated seconds before the day at which the entries are set up (not counted)."""
 TAIL = 3600.0
 """Simulated time after the day for the last probes to show (requests not counted)."""
@@ -63,9 +67,22 @@ MAX_STEP = 300.0
 REFERENCE_INTERVAL = 300.0
 TOKEN_TTL = 3600.0
 """Lifetime of the sandbox's access tokens (3599 s): a poller fetches one an hour."""
+BACKFILL_DAYS = 30
+HISTORY_KW = 7.4
 BUDGET_ROW = 96
 EQUAL_BUDGETS = (48, 96, 288)
-WORK_SAMPLES = 5
+CHANGES = ("use", "even")
+"""The equal-budget table's two sets of car-side changes, 48 each. ``use``: as often as a
+car's values change in the simulated day — while it charges the battery level rises by 1 %
+about every 5 minutes (12 changes an hour), while it is parked they change rarely (vampire
+drain, range estimates: one every 3 hours here), so most changes fall in the charge. ``even``:
+the day's table's changes, spread evenly over the day, whatever the car does — where an even
+spread of polls is the best any schedule can do."""
+CHANGE_RATE = {"charging": 12.0, "parked": 1 / 3}
+VEHICLE_LIST = "GET /users/{userId}/vehicles"
+STATISTICS = "GET /users/{userId}/statistics/charging"
+"""Changes an hour in ``use``."""
+WORK_SAMPLES = 9
 PARTS = ("defaults", "push", "budget", "reference", "equal", "work", "providers")
 """What ``--only`` selects: the day's rows, the equal-budget table, the work per refresh and
 the other providers' table."""
@@ -128,6 +145,7 @@ from homeassistant.components.application_credentials import (  # noqa: E402
 from homeassistant.const import EVENT_STATE_CHANGED  # noqa: E402
 from homeassistant.core import Event, HomeAssistant  # noqa: E402
 from homeassistant.helpers import entity_registry as er  # noqa: E402
+from homeassistant.helpers import recorder as recorder_helper  # noqa: E402
 from homeassistant.setup import async_setup_component  # noqa: E402
 from pytest_homeassistant_custom_component.common import (  # noqa: E402
     MockConfigEntry,
@@ -143,6 +161,7 @@ from custom_components.connected_ev.options import (  # noqa: E402
     PollingPolicy,
 )
 from custom_components.connected_ev.providers import get_description  # noqa: E402
+from sandbox.enode.energy import EnergyLedger  # noqa: E402
 from sandbox.enode.runtime import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET  # noqa: E402
 from sandbox.enode.server import SandboxServer  # noqa: E402
 
@@ -153,6 +172,8 @@ class Probe:
 
     at: float
     value: float
+    changes: str = "even"
+    """Which set of changes it belongs to (``CHANGES``)."""
     shown: dict[str, float] = field(default_factory=dict)
 
 
@@ -169,11 +190,19 @@ class Participant:
     entry: Any = None
     entity_id: str = ""
     requests: int = 0
+    first_day: int = 0
+    """Requests from the entry's setup to the measured day: the day after installation."""
+    first_day_routes: dict[str, int] = field(default_factory=dict)
     by_route: dict[str, int] = field(default_factory=dict)
     poller: EnodeClient | None = None
     poll_interval: float = 0.0
     next_poll: float = 0.0
     shown_value: float = 0.0
+    changes: str = "even"
+    """The set of changes this participant's car goes through (``CHANGES``)."""
+    polls_like: Participant | None = None
+    """A reference that polls as often as this participant read the vehicle list the day
+    before (the days are alike): its interval is set when the day starts."""
 
     @property
     def key(self) -> str:
@@ -187,9 +216,41 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _probes() -> list[Probe]:
+    """Both sets of changes: spread evenly over the day, and following use (``CHANGES``)."""
     draw = random.Random(PROBE_SEED)  # noqa: S311 - reproducible benchmark moments
-    moments = sorted(START + draw.uniform(0, DAY) for _ in range(PROBES))
-    return [Probe(at, float(index + 1)) for index, at in enumerate(moments)]
+    even = sorted(START + draw.uniform(0, DAY) for _ in range(PROBES))
+    charging, parked = CHANGE_RATE["charging"] * 2, CHANGE_RATE["parked"] * 22
+    use = sorted(
+        draw.uniform(CHARGE_FROM, CHARGE_UNTIL)
+        if draw.random() < charging / (charging + parked)
+        else _parked_moment(draw.uniform(0, DAY - (CHARGE_UNTIL - CHARGE_FROM)))
+        for _ in range(PROBES)
+    )
+    return [
+        Probe(at, float(index + 1), changes)
+        for changes, moments in (("even", even), ("use", use))
+        for index, at in enumerate(moments)
+    ]
+
+
+def _parked_moment(offset: float) -> float:
+    """Return the moment ``offset`` seconds of parked time into the day (charge skipped)."""
+    moment = START + offset
+    return moment + (CHARGE_UNTIL - CHARGE_FROM) if moment >= CHARGE_FROM else moment
+
+
+def _charging_history(server: SandboxServer, vehicle_id: str, charger_id: str) -> None:
+    """Give the car and its charger a month of evening charges, as an account brings along.
+
+    What the hourly statistics' backfill reads once after installation (``BACKFILL_DAYS``).
+    """
+    setup = START - SETUP_LEAD
+    for day in range(1, BACKFILL_DAYS + 1):
+        evening = CHARGE_FROM - WARM_UP - day * DAY
+        if evening + CHARGE_UNTIL - CHARGE_FROM < setup:
+            for device_id in (vehicle_id, charger_id):
+                ledger = server.world.energy.setdefault(device_id, EnergyLedger())
+                ledger.add(evening, evening + CHARGE_UNTIL - CHARGE_FROM, HISTORY_KW, None)
 
 
 class Bench:
@@ -216,6 +277,7 @@ class Bench:
         vehicles, chargers = server.world.seed_user(user, vehicles=size, chargers=size)
         part.vehicle_id, part.charger_id = vehicles[0].id, chargers[0].id
         part.base_odometer = vehicles[0].odometer_km
+        _charging_history(server, part.vehicle_id, part.charger_id)
         self.participants.append(part)
         if options is None:
             return part
@@ -301,6 +363,8 @@ class Bench:
         part.shown_value = max(part.shown_value, value)
         now = CLOCK.time()
         for probe in self.probes:
+            if probe.changes != part.changes:
+                continue
             if probe.value <= part.shown_value and part.key not in probe.shown:
                 probe.shown[part.key] = now - probe.at
 
@@ -338,18 +402,17 @@ class Bench:
         events: list[tuple[float, Callable[[], Awaitable[None]]]] = []
         for probe in self.probes:
             events.append((probe.at, partial(self._probe, probe)))
-        events.append((CHARGE_FROM, self._plug))
-        events.append((CHARGE_UNTIL, self._unplug))
+        for day in (-WARM_UP, 0.0):
+            events.append((CHARGE_FROM + day, self._plug))
+            events.append((CHARGE_UNTIL + day, self._unplug))
+        events.append((START, self._reset_counters))
         events.append((START + DAY, self._count))
         events.sort(key=lambda item: item[0])
         unsubscribe = self.hass.bus.async_listen(EVENT_STATE_CHANGED, self._on_state)
-        await self._jump_to(START)
-        for part in self.participants:
-            part.server.sandbox.counters.reset()
         end = START + DAY + TAIL
         pushed = [part for part in self.participants if part.name == "push"]
         settle_at = CLOCK.time()
-        steps, hour, began = 0, START, time.perf_counter()
+        steps, hour, began = 0, START - WARM_UP, time.perf_counter()
         try:
             while (now := CLOCK.time()) < end:
                 steps += 1
@@ -393,7 +456,9 @@ class Bench:
 
     async def _probe(self, probe: Probe) -> None:
         for part in self.participants:
-            part.server.world.car_change(part.vehicle_id, odometer=part.base_odometer + probe.value)
+            if part.changes == probe.changes:
+                odometer = part.base_odometer + probe.value
+                part.server.world.car_change(part.vehicle_id, odometer=odometer)
 
     async def _plug(self) -> None:
         for part in self.participants:
@@ -403,6 +468,19 @@ class Bench:
     async def _unplug(self) -> None:
         for part in self.participants:
             part.server.world.unplug(part.vehicle_id)
+
+    async def _reset_counters(self) -> None:
+        for part in self.participants:
+            if part.polls_like is not None:
+                routes = part.polls_like.server.sandbox.counters.as_json()["byRoute"]
+                polls = routes.get(VEHICLE_LIST, 0) if isinstance(routes, dict) else 0
+                part.poll_interval = DAY / max(1, polls)
+        for part in self.participants:
+            counts = part.server.sandbox.counters.as_json()
+            total, by_route = counts["total"], counts["byRoute"]
+            part.first_day = total if isinstance(total, int) else 0
+            part.first_day_routes = dict(by_route) if isinstance(by_route, dict) else {}
+            part.server.sandbox.counters.reset()
 
     async def _count(self) -> None:
         for part in self.participants:
@@ -415,10 +493,19 @@ class Bench:
 
     def staleness(self, part: Participant) -> tuple[float, float]:
         """p50 and p95 staleness in minutes (a probe never shown counts to the day's end)."""
-        values = [
-            probe.shown.get(part.key, START + DAY + TAIL - probe.at) / 60 for probe in self.probes
-        ]
+        values = self._staleness_values(part)
         return _pct(values, 0.5), _pct(values, 0.95)
+
+    def mean_staleness(self, part: Participant) -> float:
+        """Mean staleness in minutes: what spending polls where changes happen lowers."""
+        return statistics.fmean(self._staleness_values(part))
+
+    def _staleness_values(self, part: Participant) -> list[float]:
+        return [
+            probe.shown.get(part.key, START + DAY + TAIL - probe.at) / 60
+            for probe in self.probes
+            if probe.changes == part.changes
+        ]
 
 
 class ThreadedSandbox:
@@ -519,6 +606,11 @@ async def _work_ratio(bench: Bench) -> tuple[float, float, float, float]:
 
 async def main(selected: frozenset[str], breakdown: bool) -> None:
     """Set up what ``selected`` names, run the day if it needs one, print the tables."""
+    with contextlib.ExitStack() as stack:
+        await _run(selected, breakdown, stack)
+
+
+async def _run(selected: frozenset[str], breakdown: bool, stack: contextlib.ExitStack) -> None:
     async with async_test_home_assistant() as hass, aiohttp.ClientSession() as session:
         if abs(asyncio.get_running_loop().time() - CLOCK.monotonic()) > 1:
             raise RuntimeError("the event loop does not read the simulated clock")
@@ -527,6 +619,13 @@ async def main(selected: frozenset[str], breakdown: bool) -> None:
         await async_setup_component(hass, "http", {})
         # Before the server freezes the router: an entry set up later (--only work) needs it.
         await async_setup_component(hass, "webhook", {})
+        # Every installation records statistics: the hourly charging statistics are imported.
+        # States are not recorded (a day of a thousand entities' changes would only slow the
+        # run down); the imported statistics go through the recorder all the same.
+        database = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "bench.db"
+        recorder_helper.async_initialize_recorder(hass)  # as Home Assistant's bootstrap does
+        recorder = {"db_url": f"sqlite:///{database}", "exclude": {"entity_globs": ["*"]}}
+        await async_setup_component(hass, "recorder", {"recorder": recorder})
         bench = Bench(hass)
         bench.session = session
         # One OAuth client for every sandbox (they all use the sandbox default).
@@ -544,10 +643,16 @@ async def main(selected: frozenset[str], breakdown: bool) -> None:
         for size in SIZES if "reference" in selected else ():
             bench.add_reference(await bench.add("reference", size, None), REFERENCE_INTERVAL)
         for amount in EQUAL_BUDGETS if "equal" in selected else ():
-            await bench.add(f"budget{amount}", 1, {CONF_DAILY_BUDGET: amount})
-            # As many requests: the list polls plus the token requests (one an hour).
-            polls = amount - DAY / TOKEN_TTL
-            bench.add_reference(await bench.add(f"even{amount}", 1, None), DAY / polls)
+            for changes in CHANGES:
+                mine = await bench.add(f"budget{amount}-{changes}", 1, {CONF_DAILY_BUDGET: amount})
+                # As many requests: the list polls plus the token requests (one an hour).
+                polls = amount - DAY / TOKEN_TTL
+                even = await bench.add(f"even{amount}-{changes}", 1, None)
+                bench.add_reference(even, DAY / polls)
+                alike = await bench.add(f"same{amount}-{changes}", 1, None)
+                bench.add_reference(alike, DAY)
+                alike.polls_like = mine
+                mine.changes = even.changes = alike.changes = changes
         if "providers" in selected:
             await bench_providers.prepare(hass)
 
@@ -605,7 +710,7 @@ def _print(bench: Bench, selected: frozenset[str], breakdown: bool) -> None:
     if rows:
         _print_day(bench, rows, breakdown)
     if "equal" in selected:
-        _print_equal(bench)
+        _print_equal(bench, breakdown)
 
 
 def _print_day(bench: Bench, rows: list[tuple[str, str]], breakdown: bool) -> None:
@@ -619,6 +724,26 @@ def _print_day(bench: Bench, rows: list[tuple[str, str]], breakdown: bool) -> No
     print("|---" * (2 + len(SIZES)) + "|")
     for label, name in rows:
         print(f"| {label} | {_row(bench, name)} |")
+    print(
+        "\nThe day before, the first after installation: requests from the entry's setup"
+        " (half an hour before it) to its end, and of them the charging-statistics reads"
+        " (lifetime energy, the hourly statistics' catch-up, 30-day backfill and imports);"
+        " the day above: the same reads."
+    )
+    print(
+        "\n| configuration | first day N = 1 / 10 / 100 | of them statistics"
+        " | the day above: statistics |"
+    )
+    print("|---|---|---|---|")
+    for label, name in rows:
+        parts = [
+            next(p for p in bench.participants if p.name == name and p.size == size)
+            for size in SIZES
+        ]
+        first = " / ".join(str(part.first_day) for part in parts)
+        stats = " / ".join(str(part.first_day_routes.get(STATISTICS, 0)) for part in parts)
+        steady = " / ".join(str(part.by_route.get(STATISTICS, 0)) for part in parts)
+        print(f"| {label} | {first} | {stats} | {steady} |")
     if breakdown:
         _print_breakdown(bench, rows)
 
@@ -636,19 +761,36 @@ def _print_breakdown(bench: Bench, rows: list[tuple[str, str]]) -> None:
             print(f"| `{route}` | {counts} |")
 
 
-def _print_equal(bench: Bench) -> None:
-    print("\nEqual budgets, N = 1: staleness p50 / p95 (requests/day counted)")
-    print("| budget/day | Connected EV, budget mode | even spread of as many list polls |")
-    print("|---|---|---|")
-    for amount in EQUAL_BUDGETS:
-        even = next(p for p in bench.participants if p.name == f"even{amount}")
-        even_p50, even_p95 = bench.staleness(even)
-        mine = next(p for p in bench.participants if p.name == f"budget{amount}")
-        p50, p95 = bench.staleness(mine)
+def _print_equal(bench: Bench, breakdown: bool) -> None:
+    print(
+        f"\nEqual budgets, N = 1: staleness p50 / p95 / mean over {PROBES} car-side changes"
+        " (requests counted over the day). The even spreads poll the first page of the"
+        " vehicle list: as many requests as the budget, or as many polls as the budget mode"
+        " made (plus their tokens)."
+    )
+    titles = {
+        "use": "changes following use (12 an hour while charging, one every 3 hours parked)",
+        "even": "changes spread evenly over the day",
+    }
+    for changes in CHANGES:
+        print(f"\n{titles[changes]}")
         print(
-            f"| {amount} | {p50:.1f} / {p95:.1f} min ({mine.requests})"
-            f" | {even_p50:.1f} / {even_p95:.1f} min ({even.requests}) |"
+            "| budget/day | Connected EV, budget mode | even spread, as many requests"
+            " | even spread, as many polls |"
         )
+        print("|---|---|---|---|")
+        for amount in EQUAL_BUDGETS:
+            cells = []
+            for name in (f"budget{amount}", f"even{amount}", f"same{amount}"):
+                part = next(p for p in bench.participants if p.name == f"{name}-{changes}")
+                p50, p95 = bench.staleness(part)
+                mean = bench.mean_staleness(part)
+                cells.append(f"{p50:.1f} / {p95:.1f} / {mean:.1f} min ({part.requests})")
+            print(f"| {amount} | " + " | ".join(cells) + " |")
+    for amount in EQUAL_BUDGETS if breakdown else ():
+        for part in bench.participants:
+            if part.name.startswith((f"budget{amount}-", f"even{amount}-", f"same{amount}-")):
+                print(f"{part.name}: {dict(sorted(part.by_route.items()))}")
 
 
 def _print_work(work: tuple[float, float, float, float]) -> None:

@@ -3,7 +3,8 @@
 Pure bookkeeping, given the time; ``budget`` ties it to Home Assistant. The plan:
 
 - The hard rule: no timed request is sent while the 24 hours before it hold the budget, and a
-  timed poll is scheduled only when the window has room for what a poll costs.
+  timed poll is scheduled only when the window has room for what that poll is expected to
+  cost (one that costs more, a plug-in's, has its further requests refused).
 - A plan for the next 24 hours, made again at every poll: the room left now plus what leaves
   the window meanwhile is spread over the coming slots by how much is likely to change in
   each (``WEIGHT``; the activity a day ago forecasts the activity now, a sliding window
@@ -12,6 +13,8 @@ Pure bookkeeping, given the time; ``budget`` ties it to Home Assistant. The plan
   goes unpolled. Room for a charging session (``RESERVE_CHARGING``) and for reads on timers
   is kept aside until a day with them has been seen: a first charge does not eat the
   evening's polls. The plan may run one poll ahead of the room (the hard rule holds it).
+  However much it saves for later, the devices are polled at least hourly (``MIN_PACE``), as
+  room allows: a plug-in the plan did not foresee is seen within the hour.
 - Never faster than the provider refreshes (its charging or idle period): a poll between two
   provider refreshes reads the same data again.
 - A poll's cost is learned from the polls made, by how long they came after the previous
@@ -75,11 +78,12 @@ class Activity(StrEnum):
     IDLE = "idle"
 
 
-WEIGHT: Final = {Activity.CHARGING: 2.0, Activity.PLUGGED_IN: 1.5, Activity.IDLE: 1.0}
+WEIGHT: Final = {Activity.CHARGING: 3.0, Activity.PLUGGED_IN: 1.5, Activity.IDLE: 1.0}
 """Polls an hour of each activity gets, relative to an idle hour. To keep the mean
 staleness lowest with a fixed number of polls, polls go where values change in proportion to
-the square root of how often they change: a charging car (charge level, power, energy) about
-four times as often as a parked one, a plugged-in one (plans, ready-by times) about twice."""
+the square root of how often they change: a charging car (charge level, power, energy) nine
+times as often as a parked one or more (its charge level alone moves 1 % every few minutes,
+a parked car's values hardly at all), a plugged-in one (plans, ready-by times) about twice."""
 
 RESERVE_CHARGING: Final = timedelta(hours=2)
 """The charging session the plan keeps room for until the last day shows one."""
@@ -165,7 +169,9 @@ class RequestLedger:
     def refusal(self, now: datetime, limit: int, *, background: bool = False) -> timedelta | None:
         """Return the wait if a timed request now would overfill the window, else ``None``.
 
-        A background read must also leave the next poll its room and stay within its share.
+        A background read must also leave the next poll its room and stay within its share;
+        a refused poll waits until an average poll fits (not the dearest: one that cost more,
+        a plug-in's, must not hold the next ones back for hours).
         """
         if background:
             share = max(1, int(limit * BACKGROUND_SHARE))
@@ -173,8 +179,8 @@ class RequestLedger:
                 return self.room_at(now, 1, share, self.background) - now
             if self.used(now) + 1 + self.most_expensive > limit:
                 return self.room_at(now, 1 + self.most_expensive, limit) - now
-        elif self.used(now) + 1 > limit:
-            return self.room_at(now, self.most_expensive, limit) - now
+        elif self.used(now) + 1 > limit:  # room for what a poll costs on average
+            return self.room_at(now, ceil(self.mean_cost), limit) - now
         return None
 
     def room_at(
@@ -358,18 +364,23 @@ def plan_next(
     period = pace.period(activity)
     credit = ledger.credit.settle(now, spent, most=ledger.most_expensive)
     delay = wanted
+    # However much the plan saves for later, a budget that pays for hourly polls looks at the
+    # devices hourly (``MIN_PACE``): a plug-in the plan did not foresee must not wait for
+    # tomorrow's room. A budget too low for that spends as planned (and says it is too low).
+    needed = needed_budget(ledger)
+    latest = max(wanted, MIN_PACE if needed is None or needed <= limit else WINDOW)
     if rate < ledger.cost(period, activity) / period.total_seconds():
         # The first provider refresh whose spacing the pace pays for; the one before it while
         # the credit (what earlier polls spent under or over the pace) covers the difference:
         # spacings stay even, and their mean is the pace.
-        while delay < WINDOW and not _paid(ledger, activity, rate, max(delay, period)):
+        while delay + period <= latest and not _paid(ledger, activity, rate, max(delay, period)):
             delay += period
         earlier = delay - period
         if earlier >= wanted and _paid(ledger, activity, rate, max(earlier, period), credit):
             delay = earlier
     ledger.credit.rate = rate
     # Room a little before the poll is due holds for the poll too (requests only leave).
-    need = min(max(ledger.most_expensive, running), limit)
+    need = min(max(ceil(ledger.cost(delay, activity)), running), limit)
     early = now + delay - SCHEDULING_SLACK
     room = ledger.room_at(early, need, limit)
     return delay if room == early else room - now + SCHEDULING_SLACK

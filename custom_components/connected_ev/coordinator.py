@@ -64,7 +64,7 @@ from .device_ledger import DeviceLedger
 from .devices import RegisteredDevices, device_name
 from .energy import EnergyReader
 from .locations import LocationsCache
-from .poll_timing import ChargerListSchedule, RefreshCadence
+from .poll_timing import ChargerListSchedule, RefreshCadence, charger_list_stretch
 from .rate_limit import RateLimitPolicy, believable
 from .refresh_errors import refresh_failure
 from .smart_status import StatusSchedule
@@ -178,6 +178,7 @@ class ConnectedEVCoordinator(
                     shown_chargers,
                     timed=self._timed,
                     linked=bool(self._charger_ids),
+                    stretch=charger_list_stretch(self.budget.limit),
                 )
             )
             chargers = (

@@ -43,9 +43,10 @@ from .const import LOGGER
 if TYPE_CHECKING:
     from .coordinator import ConnectedEVCoordinator
 
-ENERGY_READ_INTERVAL: Final = timedelta(minutes=30)
-"""Twice an hour while charging: Home Assistant's energy statistics are hourly, and with push
-on these reads are most of the day's requests."""
+ENERGY_READ_INTERVAL: Final = timedelta(hours=1)
+"""Hourly while charging: Home Assistant's energy statistics are hourly (where the provider
+keeps hourly statistics, ``statistics_import`` also places each hour's energy in its hour),
+and with push on these reads are most of the day's requests."""
 ENERGY_SETTLE_DELAY: Final = timedelta(minutes=15)
 ENERGY_RETRY_FIRST: Final = timedelta(minutes=5)
 ENERGY_MAX_FAILURES: Final = 4
@@ -75,6 +76,8 @@ class _DeviceSchedule:
     attempted_at: datetime | None = None
     failures: int = 0
     retry_at: datetime | None = None
+    current: bool = False
+    """The last read came after the last charge had settled: nothing since is unread."""
 
 
 class EnergySchedule:
@@ -94,7 +97,9 @@ class EnergySchedule:
 
         A device owes reads while it charges (a new one too, at once; an idle new one owes
         nothing), and one that stops owes a last read once the provider's statistics have
-        caught up.
+        caught up. A charge starting on a device whose last read is current (it came after
+        the last charge had settled) is first read one interval in, or when it stops: what
+        came before is already read.
         """
         for device_id in self._devices.keys() - charging.keys():
             del self._devices[device_id]
@@ -106,7 +111,9 @@ class EnergySchedule:
                 )
                 continue
             if is_charging and not device.charging:
-                device.owed, device.not_before = True, now
+                device.owed = True
+                device.not_before = now + self.read_interval if device.current else now
+                device.current = False
                 device.failures, device.retry_at = 0, None
             elif device.charging and not is_charging:
                 # The settle read waits for the statistics, not for the read interval.
@@ -134,6 +141,7 @@ class EnergySchedule:
         device.failures, device.retry_at = 0, None
         if not device.charging and now >= device.not_before:
             device.owed = False
+            device.current = True
 
     def note_read(self, device_id: str, now: datetime) -> None:
         """Count a read made outside the schedule (a catch-up) as this schedule's own."""

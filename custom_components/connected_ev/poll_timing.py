@@ -167,8 +167,8 @@ def _after(wait: timedelta) -> timedelta:
     return wait + margin_for(wait)
 
 
-CHARGER_POLL: Final = timedelta(hours=2)
-"""How often a timed poll lists chargers while nothing is plugged in (12 requests a day).
+CHARGER_POLL: Final = timedelta(hours=3)
+"""How often a timed poll lists chargers while nothing is plugged in (8 requests a day).
 
 A charger's state changes when a car plugs in, and a linked car's plug-in shows in the vehicle
 list, which is read on every poll: the charger list is read then. What only the charger shows
@@ -182,6 +182,23 @@ CHARGER_PLUGGED_POLL: Final = timedelta(minutes=30)
 Its start, stop and unplugging show in the vehicle list and list the chargers at once; in
 between, a charger's own power and current readings are at most this old (the vehicle's own
 charge rate and battery level follow every refresh)."""
+
+
+CHARGER_LIST_SHARE: Final = 1 / 32
+"""Under a request budget, the part of it timed charger lists may take while nothing plugs in
+or out: a low budget stretches both periods above alike (``charger_list_stretch``), so the
+polls that read the vehicles — where a plug-in shows — keep the rest. A plug-in or a charge
+at a charger no vehicle here reports still lists them at once."""
+
+
+def charger_list_stretch(limit: int) -> float:
+    """How much a daily budget of ``limit`` requests stretches the charger-list periods.
+
+    The provider's default budgets (thousands a day) leave them as they are; below 256 a day
+    they grow: at 96 a day the chargers are listed every 8 hours while nothing is plugged in.
+    """
+    reads = max(1.0, limit * CHARGER_LIST_SHARE)
+    return max(1.0, (timedelta(days=1) / CHARGER_POLL) / reads)
 
 
 class ChargerListSchedule:
@@ -206,16 +223,18 @@ class ChargerListSchedule:
         *,
         timed: bool,
         linked: bool,
+        stretch: float = 1.0,
     ) -> bool:
         """Whether to list the chargers now.
 
         ``chargers``: as shown; ``timed``: a timed poll, not one asked for; ``linked``: the
-        account has chargers (shown, or held back while a glitch may have hidden them).
+        account has chargers (shown, or held back while a glitch may have hidden them);
+        ``stretch``: what the request budget makes of the periods (``charger_list_stretch``).
         """
         if not timed or (listed := self._listed) is None:
             return True
         if not linked:  # only looking for chargers linked elsewhere
-            return now - listed[0] >= CHARGER_POLL
+            return now - listed[0] >= CHARGER_POLL * stretch
         vehicles = list(vehicles)
         if not vehicles or _plug_states(vehicles) != listed[1]:
             return True  # a charger-only account, or a plug-in changed
@@ -228,7 +247,7 @@ class ChargerListSchedule:
         plugged = any(v.charge_state.is_plugged_in is not False for v in vehicles) or any(
             c.charge_state.is_plugged_in for c in chargers
         )
-        return now - listed[0] >= (CHARGER_PLUGGED_POLL if plugged else CHARGER_POLL)
+        return now - listed[0] >= (CHARGER_PLUGGED_POLL if plugged else CHARGER_POLL) * stretch
 
     def listed(self, now: datetime, vehicles: Iterable[Vehicle]) -> None:
         """Note that the chargers were listed now, with these vehicles."""

@@ -11,8 +11,9 @@ charged while Home Assistant was down lands in the hour it was charged, not at t
   recorder overwrites it); sums continue from that hour's own starting sum. A provider that
   answers fewer hours than before leaves the hours it no longer lists as they were.
 - While running: one request per device, only after charging happened (the energy schedule
-  of ``energy``: hourly while it charges, once more when it stopped and the provider's
-  statistics settled). Idle devices cost nothing; in manual mode nothing is sent.
+  of ``energy``: hourly while it charges — from an hour in when its last import is current —
+  once more when it stopped and the provider's statistics settled). Idle devices cost
+  nothing; in manual mode nothing is sent.
 - Catch-up after a start (``FIRST_IMPORT_DELAY`` after setup, on a timer): first one request
   per device kind for every device of the kind added up, from the earliest last imported
   hour. No more energy in it than the statistics hold already (the recorder tells, no

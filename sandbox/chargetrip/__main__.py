@@ -14,13 +14,7 @@ from typing import TextIO
 
 from sandbox.chargetrip.server import ChargetripSandboxServer
 from sandbox.chargetrip.state import DEFAULT_APP_ID, DEFAULT_CLIENT_ID, DEFAULT_USER_ID
-from sandbox.serving import (
-    DEFAULT_HOST,
-    count_up_to,
-    loopback_host,
-    non_negative,
-    serve_until_stopped,
-)
+from sandbox.serving import count_up_to, run_cli, sandbox_parser, serve_until_stopped
 
 DEFAULT_PORT = 8767
 MAX_VEHICLES = 100
@@ -28,12 +22,11 @@ MAX_VEHICLES = 100
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the Chargetrip sandbox CLI."""
-    parser = argparse.ArgumentParser(
-        prog="python -m sandbox.chargetrip",
-        description="Local Chargetrip connected-vehicle API sandbox (GraphQL).",
+    parser = sandbox_parser(
+        "python -m sandbox.chargetrip",
+        "Local Chargetrip connected-vehicle API sandbox (GraphQL).",
+        DEFAULT_PORT,
     )
-    parser.add_argument("--host", type=loopback_host, default=DEFAULT_HOST)
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
     parser.add_argument("--app-id", default=DEFAULT_APP_ID)
     parser.add_argument("--user-id", default=DEFAULT_USER_ID)
@@ -43,10 +36,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="authorized vehicles the user has at start-up",
     )
-    parser.add_argument(
-        "--time-scale", type=non_negative, default=1.0, help="simulated seconds per real second"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the simulated data")
     return parser
 
 
@@ -98,15 +87,7 @@ async def serve(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit status."""
-    args = build_parser().parse_args(argv)
-    try:
-        asyncio.run(serve(args))
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        return 0
-    except OSError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+    return run_cli(build_parser(), serve, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through a real process

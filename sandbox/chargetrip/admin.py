@@ -18,7 +18,7 @@ from sandbox.chargetrip.errors import CODES
 from sandbox.chargetrip.state import CHARGETRIP, ChargetripSandbox, InjectedError
 from sandbox.chargetrip.world import STATUSES, ConnectedVehicle
 from sandbox.clock import isoformat
-from sandbox.faults import FAULT_KINDS, Fault
+from sandbox.faults import FAULT_KINDS, FaultBodyError, fault_from_body
 from sandbox.serving import is_loopback_client
 
 PREFIX = "/_sandbox"
@@ -226,19 +226,10 @@ async def clear_errors(request: web.Request) -> web.Response:
 async def add_fault(request: web.Request) -> web.Response:
     """Inject a transport fault on ``/graphql`` (HTTP status, latency, malformed, …)."""
     body = await _body(request, ("kind", "count", "status", "retryAfter", "latencyMs"))
-    kind = body.get("kind", "error")
-    if kind not in FAULT_KINDS:
-        raise _bad("kind must be one of " + ", ".join(FAULT_KINDS))
-    retry = body.get("retryAfter")
-    fault = Fault(
-        id=f"fault-{next(_fault_ids)}",
-        path="/graphql",
-        kind=str(kind),
-        remaining=int(_number(body, "count", 1, MAX_COUNT, 1)),
-        status=int(_number(body, "status", 400, 599, 503)),
-        retry_after=None if retry is None else _number(body, "retryAfter", 0, 86400, 0),
-        latency_ms=_number(body, "latencyMs", 0, 30_000, 1000),
-    )
+    try:
+        fault = fault_from_body(body, kinds=FAULT_KINDS, ids=_fault_ids, path="/graphql")
+    except FaultBodyError as err:
+        raise _bad(err.message) from err
     _sandbox(request).faults.add(fault)
     return web.json_response(fault.as_json(), status=201)
 

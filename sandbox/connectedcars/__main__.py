@@ -15,23 +15,18 @@ from typing import TextIO
 from sandbox.connectedcars.accounts import ORGANIZATIONS
 from sandbox.connectedcars.server import ConnectedCarsSandboxServer
 from sandbox.connectedcars.world import DEMO_EMAIL, DEMO_PASSWORD, EMPTY_EMAIL
-from sandbox.serving import DEFAULT_HOST, loopback_host, non_negative, serve_until_stopped
+from sandbox.serving import run_cli, sandbox_parser, serve_until_stopped
 
 DEFAULT_PORT = 8769
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the Connected Cars sandbox CLI."""
-    parser = argparse.ArgumentParser(
-        prog="python -m sandbox.connectedcars",
-        description="Local Connected Cars sandbox: Auth API, GraphQL and the workshop page.",
+    parser = sandbox_parser(
+        "python -m sandbox.connectedcars",
+        "Local Connected Cars sandbox: Auth API, GraphQL and the workshop page.",
+        DEFAULT_PORT,
     )
-    parser.add_argument("--host", type=loopback_host, default=DEFAULT_HOST)
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
-    parser.add_argument(
-        "--time-scale", type=non_negative, default=1.0, help="simulated seconds per real second"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the simulated data")
     parser.add_argument(
         "--no-fleet", action="store_true", help="start without the demo accounts and vehicles"
     )
@@ -81,15 +76,7 @@ async def serve(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit status."""
-    args = build_parser().parse_args(argv)
-    try:
-        asyncio.run(serve(args))
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        return 0
-    except OSError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+    return run_cli(build_parser(), serve, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through a real process

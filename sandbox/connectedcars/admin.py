@@ -17,13 +17,12 @@ from sandbox.connectedcars.accounts import ORGANIZATIONS, Accounts, User
 from sandbox.connectedcars.fleet import CHARGING, DRIVING, PARKED, FleetError
 from sandbox.connectedcars.state import CONNECTED_CARS
 from sandbox.connectedcars.world import World, _number, spec_for
-from sandbox.faults import FAULT_KINDS, Fault
+from sandbox.faults import FAULT_KINDS, FaultBodyError, fault_from_body
 from sandbox.serving import is_loopback_client
 
 routes = web.RouteTableDef()
 PREFIX = "/_sandbox"
 MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600.0
-MAX_FAULT_COUNT = 1_000_000
 MAX_VEHICLES = 100
 ACTIONS = {"drive": DRIVING, "park": PARKED, "charge": CHARGING}
 CC_FAULT_KINDS = tuple(kind for kind in FAULT_KINDS if kind != "empty")
@@ -223,30 +222,11 @@ async def add_fault(request: web.Request) -> web.Response:
     body = await _body(
         request, ("path", "method", "kind", "count", "status", "retryAfter", "latencyMs")
     )
-    path, method, kind = body.get("path", "*"), body.get("method"), body.get("kind", "error")
-    if not isinstance(path, str) or not path:
-        raise FleetError(400, "path must be a glob", "validation_error")
-    if method is not None and not isinstance(method, str):
-        raise FleetError(400, "method must be a string", "validation_error")
-    if kind not in CC_FAULT_KINDS:
-        raise FleetError(
-            400, "kind must be one of " + ", ".join(CC_FAULT_KINDS), "validation_error"
-        )
-    retry_after = body.get("retryAfter")
-    fault = request.app[CONNECTED_CARS].faults.add(
-        Fault(
-            id=f"fault-{next(_fault_ids)}",
-            path=path,
-            kind=str(kind),
-            method=method,
-            remaining=int(_number(body.get("count", 1), "count", 1, MAX_FAULT_COUNT)),
-            status=int(_number(body.get("status", 503), "status", 400, 599)),
-            retry_after=None
-            if retry_after is None
-            else _number(retry_after, "retryAfter", 0, 86400),
-            latency_ms=_number(body.get("latencyMs", 1000), "latencyMs", 0, 30_000),
-        )
-    )
+    try:
+        fault = fault_from_body(body, kinds=CC_FAULT_KINDS, ids=_fault_ids)
+    except FaultBodyError as err:
+        raise FleetError(400, err.message, "validation_error") from err
+    request.app[CONNECTED_CARS].faults.add(fault)
     return web.json_response(fault.as_json(), status=201)
 
 

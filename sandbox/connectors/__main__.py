@@ -14,13 +14,7 @@ from typing import TextIO
 
 from sandbox.connectors.server import ConnectorsSandboxServer
 from sandbox.connectors.world import DEFAULT_CONNECTORS, DEFAULT_CUSTOMER_ID
-from sandbox.serving import (
-    DEFAULT_HOST,
-    count_up_to,
-    loopback_host,
-    non_negative,
-    serve_until_stopped,
-)
+from sandbox.serving import count_up_to, run_cli, sandbox_parser, serve_until_stopped
 
 DEFAULT_PORT = 8768
 MAX_CONNECTORS = 100_000
@@ -28,20 +22,15 @@ MAX_CONNECTORS = 100_000
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the connectors sandbox CLI."""
-    parser = argparse.ArgumentParser(
-        prog="python -m sandbox.connectors",
-        description="Local sandbox of the partner Connectors API.",
+    parser = sandbox_parser(
+        "python -m sandbox.connectors",
+        "Local sandbox of the partner Connectors API.",
+        DEFAULT_PORT,
     )
-    parser.add_argument("--host", type=loopback_host, default=DEFAULT_HOST)
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     parser.add_argument(
         "--connectors", type=count_up_to(MAX_CONNECTORS), default=DEFAULT_CONNECTORS
     )
     parser.add_argument("--customer-id", default=DEFAULT_CUSTOMER_ID)
-    parser.add_argument(
-        "--time-scale", type=non_negative, default=1.0, help="simulated seconds per real second"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the simulated data")
     return parser
 
 
@@ -85,15 +74,7 @@ async def serve(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit status."""
-    args = build_parser().parse_args(argv)
-    try:
-        asyncio.run(serve(args))
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        return 0
-    except OSError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+    return run_cli(build_parser(), serve, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through a real process

@@ -14,13 +14,12 @@ from aiohttp import web
 
 from sandbox.connectors.state import CONNECTORS, Problem
 from sandbox.connectors.world import TYPES
-from sandbox.faults import FAULT_KINDS, Fault
+from sandbox.faults import FAULT_KINDS, FaultBodyError, fault_from_body
 from sandbox.serving import is_loopback_client
 
 routes = web.RouteTableDef()
 PREFIX: Final = "/_sandbox"
 MAX_ADVANCE_SECONDS: Final = 10 * 365 * 24 * 3600.0
-MAX_FAULT_COUNT: Final = 1_000_000
 _fault_ids = itertools.count(1)
 
 
@@ -103,28 +102,11 @@ async def advance_clock(request: web.Request) -> web.Response:
 async def add_fault(request: web.Request) -> web.Response:
     """Inject a fault for API requests whose path matches a glob."""
     body = await _object(request)
-    path, method, kind = body.get("path", "*"), body.get("method"), body.get("kind", "error")
-    if not isinstance(path, str) or not path:
-        raise Problem(400, "path must be a glob", field="path")
-    if method is not None and not isinstance(method, str):
-        raise Problem(400, "method must be a string", field="method")
-    if kind not in FAULT_KINDS:
-        raise Problem(400, "kind must be one of " + ", ".join(FAULT_KINDS), field="kind")
-    retry_after = body.get("retryAfter")
-    fault = request.app[CONNECTORS].faults.add(
-        Fault(
-            id=f"fault-{next(_fault_ids)}",
-            path=path,
-            kind=str(kind),
-            method=method,
-            remaining=int(_number(body.get("count", 1), "count", 1, MAX_FAULT_COUNT)),
-            status=int(_number(body.get("status", 503), "status", 400, 599)),
-            retry_after=None
-            if retry_after is None
-            else _number(retry_after, "retryAfter", 0, 86400),
-            latency_ms=_number(body.get("latencyMs", 1000), "latencyMs", 0, 30_000),
-        )
-    )
+    try:
+        fault = fault_from_body(body, kinds=FAULT_KINDS, ids=_fault_ids)
+    except FaultBodyError as err:
+        raise Problem(400, err.message, field=err.field) from err
+    request.app[CONNECTORS].faults.add(fault)
     return web.json_response(fault.as_json(), status=201)
 
 

@@ -21,13 +21,7 @@ from sandbox.enode.runtime import (
 )
 from sandbox.enode.server import SandboxServer
 from sandbox.enode.world import DEFAULT_HOME
-from sandbox.serving import (
-    DEFAULT_HOST,
-    count_up_to,
-    loopback_host,
-    non_negative,
-    serve_until_stopped,
-)
+from sandbox.serving import count_up_to, non_negative, run_cli, sandbox_parser, serve_until_stopped
 
 DEFAULT_PORT = 8765
 MAX_DEVICES = 1000
@@ -35,12 +29,11 @@ MAX_DEVICES = 1000
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the sandbox CLI."""
-    parser = argparse.ArgumentParser(
-        prog="python -m sandbox.enode",
-        description="Local Enode API sandbox with simulated devices.",
+    parser = sandbox_parser(
+        "python -m sandbox.enode",
+        "Local Enode API sandbox with simulated devices.",
+        DEFAULT_PORT,
     )
-    parser.add_argument("--host", type=loopback_host, default=DEFAULT_HOST)
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
     parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
     parser.add_argument(
@@ -55,15 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="simulated seconds before a PENDING action resolves",
     )
     parser.add_argument(
-        "--time-scale", type=non_negative, default=1.0, help="simulated seconds per real second"
-    )
-    parser.add_argument(
         "--heartbeat-interval",
         type=non_negative,
         default=DEFAULT_HEARTBEAT_INTERVAL,
         help="simulated seconds between system:heartbeat webhook events (0 = off)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the simulated data")
     parser.add_argument("--home-latitude", type=float, default=DEFAULT_HOME[0])
     parser.add_argument("--home-longitude", type=float, default=DEFAULT_HOME[1])
     parser.add_argument(
@@ -156,15 +145,7 @@ async def serve(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit status."""
-    args = build_parser().parse_args(argv)
-    try:
-        asyncio.run(serve(args))
-    except KeyboardInterrupt:
-        return 0
-    except OSError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+    return run_cli(build_parser(), serve, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through a real process

@@ -260,7 +260,12 @@ async def settle(request: web.Request) -> web.Response:
 
 @routes.post(PREFIX + "/faults")
 async def add_fault(request: web.Request) -> web.Response:
-    """Inject a fault for requests whose path matches a glob."""
+    """Inject a fault for requests whose path matches a glob.
+
+    Unlike the other sandboxes (``faults.fault_from_body``), Enode's admin body is read like
+    its API's: every invalid member reported at once as ``issues``, ``path`` and ``kind``
+    required, the method upper-cased.
+    """
     sandbox = request.app[SANDBOX]
     body = Body(
         await read_json(request),

@@ -14,13 +14,7 @@ from typing import TextIO
 from sandbox.hiven import catalog
 from sandbox.hiven.server import HivenSandboxServer
 from sandbox.hiven.state import DEFAULT_API_KEY, DEFAULT_USER_ID
-from sandbox.serving import (
-    DEFAULT_HOST,
-    count_up_to,
-    loopback_host,
-    non_negative,
-    serve_until_stopped,
-)
+from sandbox.serving import count_up_to, run_cli, sandbox_parser, serve_until_stopped
 
 DEFAULT_PORT = 8766
 MAX_VEHICLES = 100
@@ -28,12 +22,11 @@ MAX_VEHICLES = 100
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the Hiven sandbox CLI."""
-    parser = argparse.ArgumentParser(
-        prog="python -m sandbox.hiven",
-        description="Local Hiven API sandbox with simulated Smartcar vehicles.",
+    parser = sandbox_parser(
+        "python -m sandbox.hiven",
+        "Local Hiven API sandbox with simulated Smartcar vehicles.",
+        DEFAULT_PORT,
     )
-    parser.add_argument("--host", type=loopback_host, default=DEFAULT_HOST)
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     parser.add_argument("--api-key", default=DEFAULT_API_KEY)
     parser.add_argument("--user-id", default=DEFAULT_USER_ID)
     parser.add_argument(
@@ -43,10 +36,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="cars added to the user at start-up",
     )
     parser.add_argument("--manufacturer", choices=catalog.MANUFACTURERS)
-    parser.add_argument(
-        "--time-scale", type=non_negative, default=1.0, help="simulated seconds per real second"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the simulated data")
     parser.add_argument(
         "--no-provider-cadence",
         dest="provider_cadence",
@@ -100,15 +89,7 @@ async def serve(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit status."""
-    args = build_parser().parse_args(argv)
-    try:
-        asyncio.run(serve(args))
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        return 0
-    except OSError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+    return run_cli(build_parser(), serve, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through a real process

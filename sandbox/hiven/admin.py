@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.clock import isoformat
-from sandbox.faults import FAULT_KINDS, Fault
+from sandbox.faults import FAULT_KINDS, FaultBodyError, fault_from_body
 from sandbox.hiven import catalog
 from sandbox.hiven.api import _number, read_object
 from sandbox.hiven.state import HIVEN
@@ -25,7 +25,6 @@ PREFIX = "/_sandbox"
 HIVEN_FAULT_KINDS = tuple(kind for kind in FAULT_KINDS if kind != "token_expiry")
 MAX_SEED = 100
 MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600.0
-MAX_FAULT_COUNT = 1_000_000
 _fault_ids = itertools.count(1)
 
 
@@ -149,28 +148,11 @@ async def add_fault(request: web.Request) -> web.Response:
     body = await read_object(
         request, ("path", "method", "kind", "count", "status", "retryAfter", "latencyMs")
     )
-    path, method, kind = body.get("path", "*"), body.get("method"), body.get("kind", "error")
-    if not isinstance(path, str) or not path:
-        raise WorldError(400, "path must be a glob")
-    if method is not None and not isinstance(method, str):
-        raise WorldError(400, "method must be a string")
-    if kind not in HIVEN_FAULT_KINDS:
-        raise WorldError(400, "kind must be one of " + ", ".join(HIVEN_FAULT_KINDS))
-    retry_after = body.get("retryAfter")
-    fault = request.app[HIVEN].faults.add(
-        Fault(
-            id=f"fault-{next(_fault_ids)}",
-            path=path,
-            kind=str(kind),
-            method=method,
-            remaining=int(_number(body.get("count", 1), "count", 1, MAX_FAULT_COUNT)),
-            status=int(_number(body.get("status", 503), "status", 400, 599)),
-            retry_after=None
-            if retry_after is None
-            else _number(retry_after, "retryAfter", 0, 86400),
-            latency_ms=_number(body.get("latencyMs", 1000), "latencyMs", 0, 30_000),
-        )
-    )
+    try:
+        fault = fault_from_body(body, kinds=HIVEN_FAULT_KINDS, ids=_fault_ids)
+    except FaultBodyError as err:
+        raise WorldError(400, err.message) from err
+    request.app[HIVEN].faults.add(fault)
     return web.json_response(fault.as_json(), status=201)
 
 

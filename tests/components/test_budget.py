@@ -51,6 +51,7 @@ from custom_components.connected_ev.budget import (
 )
 from custom_components.connected_ev.budget_plan import (
     BACKGROUND_SHARE,
+    MIN_PACE,
     SCHEDULING_SLACK,
     WINDOW,
     Activity,
@@ -310,6 +311,46 @@ def test_the_next_day_follows_the_last() -> None:
     idle = [p.at for p in day if p.activity is Activity.IDLE and p.at.hour < 18]
     charging = [p.at for p in day if p.activity is Activity.CHARGING]
     assert len(charging) / 2 > 1.3 * len(idle) / 18
+
+
+def test_saving_for_a_charge_still_polls_hourly() -> None:
+    """A budget that pays for hourly polls never plans a longer gap, however it saves.
+
+    The window is all but full, nothing leaves it for hours, and yesterday's charge starts
+    in an hour: the plan keeps the room for that charge, yet the next poll still comes
+    within the hour (a plug-in it did not foresee is seen; the room is there).
+    """
+    now = START + timedelta(days=1)
+    ledger = RequestLedger(polls=[PollCost(1500, 1, Activity.IDLE)] * 10)
+    for minute in range(95):
+        ledger.record(now - timedelta(hours=20) + timedelta(minutes=minute * 12))
+    for slot in range(12):  # charging from an hour from now, yesterday, for two hours
+        ledger.activity[int((now - WINDOW).timestamp()) + 3600 + slot * 600] = Activity.CHARGING
+    needed = needed_budget(ledger)
+    assert needed is not None
+    assert needed <= 96
+    delay = plan_next(
+        now, wanted=timedelta(minutes=1), activity=Activity.IDLE, ledger=ledger, limit=96, pace=PACE
+    )
+    assert delay <= MIN_PACE
+    assert ledger.room_at(now + delay, 1, 96) <= now + delay
+
+
+def test_a_refused_poll_waits_for_an_average_poll_not_the_dearest() -> None:
+    """One dear poll (a plug-in's) in the history does not hold the next ones back for hours.
+
+    The window is full; one request leaves every 12 minutes from the next hour on. An
+    average poll (2.3 requests) fits when three have left; the dearest (5) only later.
+    """
+    ledger = RequestLedger(polls=[PollCost(1500, 2, Activity.IDLE)] * 9)
+    ledger.note_poll(PollCost(1500, 5, Activity.CHARGING))
+    now = START + timedelta(days=1)
+    for minute in range(48):
+        ledger.record(now - WINDOW + timedelta(hours=1) + timedelta(minutes=12 * minute))
+    assert ledger.most_expensive == 5
+    wait = ledger.refusal(now, 48)
+    assert wait is not None
+    assert wait <= timedelta(hours=1, minutes=30)  # the dearest: 1 h 48 min
 
 
 def test_a_large_budget_changes_nothing() -> None:
@@ -730,16 +771,16 @@ async def test_a_refresh_dearer_than_expected_is_cut_short(
     assert len(sent) == 2
     list_vehicles = mock_provider.async_list_vehicles.side_effect
 
-    async def two_pages() -> list[Vehicle]:
+    async def three_pages() -> list[Vehicle]:
         await list_vehicles()
-        return await list_vehicles()  # the account grew a second page
+        await list_vehicles()
+        return await list_vehicles()  # the account grew to three pages
 
-    mock_provider.async_list_vehicles.side_effect = two_pages
+    mock_provider.async_list_vehicles.side_effect = three_pages
     # Two requests of room until the stored ones leave (23 hours): one poll, about halfway.
     await _run(hass, freezer, timedelta(hours=14))
-    # Two pages went out; the charger list would have been the 25th request of the day.
+    # Two pages went out; the third would have been the 25th request of the day.
     assert len(sent) == 4
-    assert mock_provider.async_list_chargers.await_count == 2
     coordinator = mock_config_entry.runtime_data.coordinator
     assert coordinator.last_update_success
     assert hass.states.get(BUTTON).state != STATE_UNAVAILABLE

@@ -160,10 +160,10 @@ async def test_setup_reads_nothing_until_a_device_charges(
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_charging_read_every_30_minutes_then_once_after_stop(
+async def test_charging_read_hourly_then_once_after_stop(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, reads: Reads, mock_provider: AsyncMock
 ) -> None:
-    """While charging at most every 30 minutes, then one read 15 minutes after the stop."""
+    """While charging at most hourly, then one read 15 minutes after the stop."""
     await _run(hass, freezer, timedelta(minutes=30))
     _set_charging(mock_provider, True)
     await _run(hass, freezer, DEFAULT_IDLE_INTERVAL)  # the poll that sees it charge
@@ -468,3 +468,31 @@ def test_schedule_backs_off_and_gives_an_idle_device_up() -> None:
         when = due
     schedule.read_failed("a", when, timedelta(hours=2), limited=True)  # a rate limit's wait
     assert schedule.next_due() == when + timedelta(hours=2)
+
+
+def test_a_charge_after_a_settled_read_is_first_read_an_interval_in() -> None:
+    """What came before a charge was read when the last one settled: no read at its start.
+
+    A charge shorter than the interval costs one read, the settle read after it; a device
+    whose last read is not current (never read, or the settle read failed) is read at once.
+    """
+    now = dt_util.utcnow()
+    schedule = EnergySchedule()
+    schedule.observe({"a": True, "b": True}, now)
+    assert schedule.start_reads(now) == {"a", "b"}  # never read: read at once
+    schedule.read_succeeded("a", now)
+    schedule.read_succeeded("b", now)
+    stopped = now + timedelta(minutes=20)
+    schedule.observe({"a": False, "b": False}, stopped)
+    settled = stopped + ENERGY_SETTLE_DELAY
+    assert schedule.start_reads(settled) == {"a", "b"}
+    schedule.read_succeeded("a", settled)
+    schedule.read_failed("b", settled)
+
+    again = settled + timedelta(hours=2)
+    schedule.observe({"a": True, "b": True}, again)
+    assert schedule.start_reads(again) == {"b"}  # its settle read failed: not current
+    assert schedule.start_reads(again + ENERGY_READ_INTERVAL - timedelta(seconds=1)) == set()
+    short = again + timedelta(minutes=40)
+    schedule.observe({"a": False, "b": False}, short)
+    assert schedule.start_reads(short + ENERGY_SETTLE_DELAY) == {"a", "b"}

@@ -19,6 +19,7 @@ from custom_components.connected_ev.poll_timing import (
     CHARGER_POLL,
     ChargerListSchedule,
     RefreshCadence,
+    charger_list_stretch,
     margin_for,
 )
 from custom_components.connected_ev.smart_status import STATUS_MAX_AGE, StatusSchedule
@@ -133,8 +134,44 @@ def test_an_interval_longer_than_the_cadence_skips_refreshes() -> None:
     assert wait == NOW + 3 * half_hour + margin_for(hour) - now
 
 
+def test_a_low_budget_lists_chargers_less_often() -> None:
+    """The default budgets leave the periods alone; 96 a day lists them every 8 hours."""
+    assert charger_list_stretch(2880) == 1.0
+    assert charger_list_stretch(256) == 1.0
+    assert CHARGER_POLL * charger_list_stretch(96) == timedelta(hours=8)
+    assert CHARGER_POLL * charger_list_stretch(48) == timedelta(hours=16)
+    assert CHARGER_POLL * charger_list_stretch(1) == timedelta(hours=24)  # at least daily
+    batmobile, renault = load_vehicles()
+    unplugged = [
+        replace(v, charge_state=replace(v.charge_state, is_plugged_in=False))
+        for v in (batmobile, renault)
+    ]
+    free = [
+        replace(c, charge_state=replace(c.charge_state, is_plugged_in=False))
+        for c in load_chargers()
+    ]
+    schedule = ChargerListSchedule()
+    schedule.listed(NOW, unplugged)
+    stretch = charger_list_stretch(96)
+    later = NOW + CHARGER_POLL * stretch
+    assert not schedule.due(
+        later - MINUTE, unplugged, free, timed=True, linked=True, stretch=stretch
+    )
+    assert schedule.due(later, unplugged, free, timed=True, linked=True, stretch=stretch)
+    # A plug-in still lists them at once, and so does a refresh asked for.
+    assert schedule.due(
+        NOW + MINUTE, [batmobile, renault], free, timed=True, linked=True, stretch=stretch
+    )
+    assert schedule.due(NOW + MINUTE, unplugged, free, timed=False, linked=True, stretch=stretch)
+    # Looking for chargers linked elsewhere stretches alike.
+    assert not schedule.due(
+        later - MINUTE, unplugged, [], timed=True, linked=False, stretch=stretch
+    )
+    assert schedule.due(later, unplugged, [], timed=True, linked=False, stretch=stretch)
+
+
 def test_charger_list_schedule() -> None:
-    """Asked for or first: listed; timed: on a plug change, else 30 min plugged / 2 h not."""
+    """Asked for or first: listed; timed: on a plug change, else 30 min plugged / 3 h not."""
     batmobile, renault = load_vehicles()  # the Batmobile is plugged in at the charger
     unplugged = replace(
         batmobile, charge_state=replace(batmobile.charge_state, is_plugged_in=False)
@@ -155,7 +192,7 @@ def test_charger_list_schedule() -> None:
         NOW + CHARGER_PLUGGED_POLL, [batmobile, renault], chargers, timed=True, linked=True
     )
 
-    # Nothing plugged in anywhere: every 2 hours.
+    # Nothing plugged in anywhere: every 3 hours.
     free = [replace(c, charge_state=replace(c.charge_state, is_plugged_in=False)) for c in chargers]
     schedule.listed(NOW, [unplugged, renault])
     assert not schedule.due(

@@ -99,7 +99,7 @@ async def test_charger_list_read_when_a_plug_in_can_have_changed_it(
 
     A charger's state changes with a plug-in, which the vehicle list (read on every poll)
     shows; what only the charger shows is read every 30 minutes while a car is plugged in
-    and every 2 hours otherwise.
+    and every 3 hours otherwise.
     """
     batmobile, renault = load_vehicles()
     charger = load_chargers()[0]

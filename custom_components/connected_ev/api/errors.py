@@ -78,3 +78,43 @@ class InvalidResponseError(ProviderError):
 
 class InvalidSignatureError(ProviderError):
     """A push delivery's signature is missing or does not match the shared secret."""
+
+
+def error_for_status(
+    status: int,
+    message: str,
+    *,
+    retry_after: float | None = None,
+    problem_type: str | None = None,
+    detail: str | None = None,
+) -> ProviderError:
+    """Return the typed error of a non-2xx HTTP status, by the reaction it needs.
+
+    Providers answer with different bodies but mean the same by a status: 401/403 a rejected
+    credential, 404/410 a resource that is gone, 409 a state conflict, 429 a rate limit,
+    408/5xx a provider that could not answer (both keep ``retry_after``, the Retry-After
+    seconds, None when the header is absent), any other 4xx a request it will not do now.
+    Anything else (a 1xx or 3xx where an answer was due) is not the documented shape. A
+    provider whose statuses mean something else says so in its own module before calling this.
+    """
+    if status in (408, 429) or status >= 500:
+        retry_class = RateLimitedError if status == 429 else ProviderUnavailableError
+        return retry_class(
+            message,
+            retry_after=retry_after,
+            status=status,
+            problem_type=problem_type,
+            detail=detail,
+        )
+    error_class: type[ProviderError]
+    if status in (401, 403):
+        error_class = AuthenticationError
+    elif status in (404, 410):
+        error_class = NotFoundError
+    elif status == 409:
+        error_class = ConflictError
+    elif 400 <= status < 500:
+        error_class = NotCapableError
+    else:
+        error_class = InvalidResponseError
+    return error_class(message, status=status, problem_type=problem_type, detail=detail)

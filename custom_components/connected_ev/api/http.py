@@ -2,8 +2,9 @@
 
 Transport failures (timeouts, connection errors) become ``ProviderUnavailableError`` the
 same way for every provider; messages name the provider and the operation template only:
-never URLs with ids, request bodies, response bodies or credentials. Mapping an error
-status to a typed error is each provider's own (their error bodies differ).
+never URLs with ids, request bodies, response bodies or credentials. Reading an error body
+is each provider's own (their bodies differ); the status and ``Retry-After`` then decide the
+typed error the same way for all (``error_for_response``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from .errors import InvalidResponseError, ProviderUnavailableError
+from .errors import InvalidResponseError, ProviderError, ProviderUnavailableError, error_for_status
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -134,3 +135,20 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         when = when.replace(tzinfo=UTC)
     now = now or datetime.now(UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+def error_for_response(
+    response: RawResponse,
+    message: str,
+    *,
+    problem_type: str | None = None,
+    detail: str | None = None,
+) -> ProviderError:
+    """Return the typed error of a non-2xx response, its ``Retry-After`` read once here."""
+    return error_for_status(
+        response.status,
+        message,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        problem_type=problem_type,
+        detail=detail,
+    )

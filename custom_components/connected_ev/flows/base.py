@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import replace
-from typing import Any, Final, cast, override
+from typing import Any, Final, NamedTuple, cast, override
 
 import probatio as vol
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigFlow, ConfigFlowResult
@@ -127,6 +127,23 @@ def checked_base_url(environment: Environment, raw: str | None) -> tuple[str | N
     if (base_url := _normalize_base_url(raw)) is None:
         return None, "invalid_base_url"
     return base_url, ""
+
+
+class Server(NamedTuple):
+    """The server an account form chose: the environment, and the custom one's base URL."""
+
+    environment: Environment
+    base_url: str | None
+
+
+def checked_server(user_input: dict[str, Any], errors: dict[str, str]) -> Server | None:
+    """Return the server a form chose; None when its base URL is wrong (see ``errors``)."""
+    environment = Environment(user_input[CONF_ENVIRONMENT])
+    base_url, error = checked_base_url(environment, user_input.get(CONF_BASE_URL))
+    if error:
+        errors[CONF_BASE_URL] = error
+        return None
+    return Server(environment, base_url)
 
 
 def server_fields(description: ProviderDescription) -> dict[vol.Marker, Any]:
@@ -361,6 +378,22 @@ class ConnectedEVFlowBase(ConfigFlow):
     ) -> Provider:
         """Build the account ``data`` describes (with the credential, where it needs one)."""
         return create_provider(self.hass, data, credential)
+
+    async def _async_validated(
+        self, data: dict[str, Any], errors: dict[str, str]
+    ) -> Provider | None:
+        """Return the account ``data`` describes once it answered; None: see ``errors``.
+
+        What the user typed is tested before anything is stored, so every failure becomes
+        the form's error, never an exception.
+        """
+        provider = self._create_provider(data)
+        try:
+            await provider.async_validate()
+        except Exception as err:  # every failure is told to the user
+            errors["base"] = error_key(err, get_description(data))
+            return None
+        return provider
 
     async def _async_provider(self) -> Provider | None:
         """Return the flow's provider; in reconfigure from the entry (None: credential gone)."""

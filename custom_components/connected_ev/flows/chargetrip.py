@@ -26,7 +26,7 @@ from homeassistant.helpers.selector import (
 
 from ..api.chargetrip import CatalogueModel, ChargetripProvider
 from ..api.models import LinkOptions
-from ..const import CONF_BASE_URL, CONF_ENVIRONMENT, CONF_PROVIDER, Environment
+from ..const import CONF_BASE_URL, CONF_ENVIRONMENT, CONF_PROVIDER
 from ..providers.chargetrip import (
     CHARGETRIP,
     CONF_ACCOUNT,
@@ -34,7 +34,7 @@ from ..providers.chargetrip import (
     chargetrip_account,
     chargetrip_unique_id,
 )
-from .base import PASSWORD, ConnectedEVFlowBase, checked_base_url, error_key, server_fields
+from .base import PASSWORD, ConnectedEVFlowBase, checked_server, error_key, server_fields
 
 CONF_SEARCH: Final = "search"
 CONF_MODEL: Final = "model"
@@ -84,24 +84,14 @@ class ChargetripSteps(ConnectedEVFlowBase):
     ) -> ConfigFlowResult:
         """Enter the client id, app id, token and server; tested with one query."""
         errors: dict[str, str] = {}
-        if user_input is not None:
-            environment = Environment(user_input[CONF_ENVIRONMENT])
-            base_url, error = checked_base_url(environment, user_input.get(CONF_BASE_URL))
-            if error:
-                errors[CONF_BASE_URL] = error
-            else:
-                data = self._ct_data(user_input, {CONF_BASE_URL: base_url})
-                data[CONF_ACCOUNT] = chargetrip_account(data)
-                provider = self._create_provider(data)
-                try:
-                    await provider.async_validate()
-                except Exception as err:  # every failure is told to the user
-                    errors["base"] = error_key(err, CHARGETRIP)
-                else:
-                    await self.async_set_unique_id(chargetrip_unique_id(data))
-                    self._abort_if_unique_id_configured()
-                    self._data, self._provider = data, provider
-                    return await self.async_step_chargetrip_search()
+        if user_input is not None and (server := checked_server(user_input, errors)):
+            data = self._ct_data(user_input, {CONF_BASE_URL: server.base_url})
+            data[CONF_ACCOUNT] = chargetrip_account(data)
+            if (provider := await self._async_validated(data, errors)) is not None:
+                await self.async_set_unique_id(chargetrip_unique_id(data))
+                self._abort_if_unique_id_configured()
+                self._data, self._provider = data, provider
+                return await self.async_step_chargetrip_search()
         suggested = {k: v for k, v in (user_input or {}).items() if k != CONF_TOKEN}
         return self.async_show_form(
             step_id="chargetrip",
@@ -176,11 +166,7 @@ class ChargetripSteps(ConnectedEVFlowBase):
         errors: dict[str, str] = {}
         if user_input is not None:
             token = user_input[CONF_TOKEN].strip()
-            try:
-                await self._create_provider({**entry.data, CONF_TOKEN: token}).async_validate()
-            except Exception as err:  # every failure is told to the user
-                errors["base"] = error_key(err, CHARGETRIP)
-            else:
+            if await self._async_validated({**entry.data, CONF_TOKEN: token}, errors) is not None:
                 return self.async_update_reload_and_abort(entry, data_updates={CONF_TOKEN: token})
         return self.async_show_form(
             step_id="chargetrip_reauth",
@@ -195,22 +181,11 @@ class ChargetripSteps(ConnectedEVFlowBase):
         """Change the token or the server; the project ids (and the vehicles) stay."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
-        if user_input is not None:
-            environment = Environment(user_input[CONF_ENVIRONMENT])
-            base_url, error = checked_base_url(environment, user_input.get(CONF_BASE_URL))
-            if error:
-                errors[CONF_BASE_URL] = error
-            else:
-                data = self._ct_data(user_input, {**entry.data, CONF_BASE_URL: base_url})
-                try:
-                    await self._create_provider(data).async_validate()
-                except Exception as err:  # every failure is told to the user
-                    errors["base"] = error_key(err, CHARGETRIP)
-                else:
-                    updates = {
-                        key: data[key] for key in (CONF_ENVIRONMENT, CONF_BASE_URL, CONF_TOKEN)
-                    }
-                    return self.async_update_reload_and_abort(entry, data_updates=updates)
+        if user_input is not None and (server := checked_server(user_input, errors)):
+            data = self._ct_data(user_input, {**entry.data, CONF_BASE_URL: server.base_url})
+            if await self._async_validated(data, errors) is not None:
+                updates = {key: data[key] for key in (CONF_ENVIRONMENT, CONF_BASE_URL, CONF_TOKEN)}
+                return self.async_update_reload_and_abort(entry, data_updates=updates)
         suggested = {
             key: (user_input or entry.data).get(key) for key in (CONF_ENVIRONMENT, CONF_BASE_URL)
         }

@@ -34,10 +34,9 @@ from ..const import (
     CONF_MODE,
     CONF_PROVIDER,
     CONF_USER_ID,
-    Environment,
 )
 from ..providers.hiven import HIVEN, hiven_unique_id
-from .base import PASSWORD, ConnectedEVFlowBase, checked_base_url, error_key, server_fields
+from .base import PASSWORD, ConnectedEVFlowBase, checked_server, server_fields
 
 # Selector option keys are translation keys, which must be lowercase; Hiven takes the
 # documented upper-case names.
@@ -85,29 +84,20 @@ class HivenSteps(ConnectedEVFlowBase):
     async def async_step_hiven(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Enter the API key, user id and server; they are tested by listing the devices."""
         errors: dict[str, str] = {}
-        if user_input is not None:
-            environment = Environment(user_input[CONF_ENVIRONMENT])
-            base_url, error = checked_base_url(environment, user_input.get(CONF_BASE_URL))
-            if error:
-                errors[CONF_BASE_URL] = error
-            else:
-                data = {
-                    CONF_PROVIDER: HIVEN.name,
-                    CONF_ENVIRONMENT: environment.value,
-                    CONF_BASE_URL: base_url,
-                    CONF_API_KEY: user_input[CONF_API_KEY].strip(),
-                    CONF_USER_ID: user_input[CONF_USER_ID].strip(),
-                }
-                provider = self._create_provider(data)
-                try:
-                    await provider.async_validate()
-                except Exception as err:  # every failure is told to the user
-                    errors["base"] = error_key(err, HIVEN)
-                else:
-                    await self.async_set_unique_id(hiven_unique_id(base_url, data[CONF_USER_ID]))
-                    self._abort_if_unique_id_configured()
-                    self._data, self._provider = data, provider
-                    return await self.async_step_hiven_vehicle()
+        if user_input is not None and (server := checked_server(user_input, errors)):
+            environment, base_url = server
+            data = {
+                CONF_PROVIDER: HIVEN.name,
+                CONF_ENVIRONMENT: environment.value,
+                CONF_BASE_URL: base_url,
+                CONF_API_KEY: user_input[CONF_API_KEY].strip(),
+                CONF_USER_ID: user_input[CONF_USER_ID].strip(),
+            }
+            if (provider := await self._async_validated(data, errors)) is not None:
+                await self.async_set_unique_id(hiven_unique_id(base_url, data[CONF_USER_ID]))
+                self._abort_if_unique_id_configured()
+                self._data, self._provider = data, provider
+                return await self.async_step_hiven_vehicle()
         suggested = {k: v for k, v in (user_input or {}).items() if k != CONF_API_KEY}
         return self.async_show_form(
             step_id="hiven",
@@ -140,11 +130,7 @@ class HivenSteps(ConnectedEVFlowBase):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, CONF_API_KEY: user_input[CONF_API_KEY].strip()}
-            try:
-                await self._create_provider(data).async_validate()
-            except Exception as err:  # every failure is told to the user
-                errors["base"] = error_key(err, HIVEN)
-            else:
+            if await self._async_validated(data, errors) is not None:
                 return self.async_update_reload_and_abort(
                     entry, data_updates={CONF_API_KEY: data[CONF_API_KEY]}
                 )
@@ -161,29 +147,21 @@ class HivenSteps(ConnectedEVFlowBase):
         """Change the API key or the server; the user id (and its vehicles) stay."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
-        if user_input is not None:
-            environment = Environment(user_input[CONF_ENVIRONMENT])
-            base_url, error = checked_base_url(environment, user_input.get(CONF_BASE_URL))
-            if error:
-                errors[CONF_BASE_URL] = error
-            else:
-                updates = {
-                    CONF_ENVIRONMENT: environment.value,
-                    CONF_BASE_URL: base_url,
-                    CONF_API_KEY: user_input[CONF_API_KEY].strip(),
-                }
-                try:
-                    await self._create_provider({**entry.data, **updates}).async_validate()
-                except Exception as err:  # every failure is told to the user
-                    errors["base"] = error_key(err, HIVEN)
-                else:
-                    unique_id = hiven_unique_id(base_url, entry.data[CONF_USER_ID])
-                    if unique_id != entry.unique_id:
-                        await self.async_set_unique_id(unique_id)
-                        self._abort_if_unique_id_configured()
-                    return self.async_update_reload_and_abort(
-                        entry, unique_id=unique_id, data_updates=updates
-                    )
+        if user_input is not None and (server := checked_server(user_input, errors)):
+            environment, base_url = server
+            updates = {
+                CONF_ENVIRONMENT: environment.value,
+                CONF_BASE_URL: base_url,
+                CONF_API_KEY: user_input[CONF_API_KEY].strip(),
+            }
+            if await self._async_validated({**entry.data, **updates}, errors) is not None:
+                unique_id = hiven_unique_id(base_url, entry.data[CONF_USER_ID])
+                if unique_id != entry.unique_id:
+                    await self.async_set_unique_id(unique_id)
+                    self._abort_if_unique_id_configured()
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=unique_id, data_updates=updates
+                )
         suggested = {
             key: (user_input or entry.data).get(key) for key in (CONF_ENVIRONMENT, CONF_BASE_URL)
         }

@@ -124,6 +124,21 @@ async def test_login_errors_by_reaction(
     assert "secret-password" not in str(caught.value)
 
 
+async def test_a_conflict_is_not_capable_rather_than_an_action_conflict(
+    mock_api: aioresponses, auth: ConnectedCarsAuth
+) -> None:
+    """The Auth API's 409 is about the account (``email_exists``), not an action's state."""
+    mock_api.post(
+        f"{AUTH}/auth/login/email/password",
+        status=409,
+        payload={"message": "Email already exists", "type": "email_exists"},
+    )
+    with pytest.raises(NotCapableError) as caught:
+        await auth.async_login_password("a@example.com", "pw")
+    assert type(caught.value) is NotCapableError
+    assert (caught.value.status, caught.value.problem_type) == (409, "email_exists")
+
+
 async def test_throttled_login_says_how_long_to_wait(
     mock_api: aioresponses, auth: ConnectedCarsAuth
 ) -> None:

@@ -74,7 +74,12 @@ _WS_AUTH_CLOSE_CODES: Final = frozenset({4401, 4403})
 
 
 def _error_for_status(response: RawResponse, operation: str) -> ProviderError:
-    """Chargetrip answers 200 even for errors; anything else came from in front of it."""
+    """Chargetrip answers 200 even for errors; anything else came from in front of it.
+
+    So this is not ``api.errors.error_for_status``: a 404, 408, 409 or other 4xx from a
+    gateway says nothing about a vehicle or an action (an invalid response, not "gone" or
+    "not capable"), and a gateway's 5xx ``Retry-After`` is not Chargetrip's to keep.
+    """
     message = f"{PROVIDER_NAME} {operation} returned HTTP {response.status}"
     if response.status == 429:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))

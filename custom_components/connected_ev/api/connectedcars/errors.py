@@ -12,16 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import (
-    AuthenticationError,
-    InvalidResponseError,
-    NotCapableError,
-    NotFoundError,
-    ProviderError,
-    ProviderUnavailableError,
-    RateLimitedError,
-)
-from ..http import RawResponse, loads_json, parse_retry_after
+from ..errors import AuthenticationError, NotCapableError, ProviderError
+from ..http import RawResponse, error_for_response, loads_json
 from .const import (
     MESSAGE_EMAIL_INCORRECT,
     MESSAGE_INCORRECT_PASSWORD,
@@ -89,18 +81,12 @@ def error_for_status(response: RawResponse, operation: str) -> ProviderError:
     message = f"{PROVIDER_NAME} {operation} failed with HTTP {status}"
     if body.message:
         message += f": {body.message}"
-    common: dict[str, Any] = {"status": status, "problem_type": body.type, "detail": body.message}
-    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-    if status == 429:
-        return RateLimitedError(message, retry_after=retry_after, **common)
-    if status == 408 or status >= 500:
-        return ProviderUnavailableError(message, retry_after=retry_after, **common)
-    if 400 <= status < 500 and (login_error := _login_error(body)) is not None:
-        return login_error(message, **common)
-    if status in (401, 403):
-        return AuthenticationError(message, **common)
-    if status in (404, 410):
-        return NotFoundError(message, **common)
-    if 400 <= status < 500:
-        return NotCapableError(message, **common)
-    return InvalidResponseError(message, **common)
+    common: dict[str, Any] = {"problem_type": body.type, "detail": body.message}
+    if 400 <= status < 500 and status not in (408, 429):
+        if (login_error := _login_error(body)) is not None:
+            return login_error(message, status=status, **common)
+        if status == 409:
+            # The Auth API's one documented 409 (``email_exists``, on sign-up) is about the
+            # account, not about an action's state: it stays "cannot do this", not a conflict.
+            return NotCapableError(message, status=status, **common)
+    return error_for_response(response, message, **common)

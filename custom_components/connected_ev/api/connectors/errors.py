@@ -10,19 +10,9 @@ operation template and the server's words, never ids, URLs, bodies or credential
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from ..errors import (
-    AuthenticationError,
-    ConflictError,
-    InvalidResponseError,
-    NotCapableError,
-    NotFoundError,
-    ProviderError,
-    ProviderUnavailableError,
-    RateLimitedError,
-)
-from ..http import RawResponse, loads_json, parse_retry_after
+from ..errors import ProviderError
+from ..http import RawResponse, error_for_response, loads_json
 from .const import PROVIDER_NAME
 
 MAX_TEXT_LENGTH = 200
@@ -85,22 +75,4 @@ def error_for_status(response: RawResponse, operation: str) -> ProviderError:
     message = f"{PROVIDER_NAME} {operation} failed with HTTP {status}"
     if problem.summary:
         message += f": {problem.summary}"
-    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-    kwargs: dict[str, Any] = {
-        "status": status,
-        "problem_type": problem.type,
-        "detail": problem.summary,
-    }
-    if status in (401, 403):
-        return AuthenticationError(message, **kwargs)
-    if status in (404, 410):
-        return NotFoundError(message, **kwargs)
-    if status == 409:
-        return ConflictError(message, **kwargs)
-    if status == 429:
-        return RateLimitedError(message, retry_after=retry_after, **kwargs)
-    if status == 408 or status >= 500:
-        return ProviderUnavailableError(message, retry_after=retry_after, **kwargs)
-    if 400 <= status < 500:
-        return NotCapableError(message, **kwargs)
-    return InvalidResponseError(message, **kwargs)
+    return error_for_response(response, message, problem_type=problem.type, detail=problem.summary)

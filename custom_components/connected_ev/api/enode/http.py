@@ -8,20 +8,9 @@ request bodies, response bodies or credentials.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from ..errors import (
-    AuthenticationError,
-    ConflictError,
-    ForbiddenError,
-    InvalidResponseError,
-    NotCapableError,
-    NotFoundError,
-    ProviderError,
-    ProviderUnavailableError,
-    RateLimitedError,
-)
-from ..http import RawResponse, loads_json, parse_retry_after
+from ..errors import ForbiddenError, ProviderError
+from ..http import RawResponse, error_for_response, loads_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,29 +47,12 @@ def error_for_status(response: RawResponse, operation: str) -> ProviderError:
         message += f": {problem.title}"
     if problem.detail:
         message += f" ({problem.detail})"
-    common: dict[str, Any] = {
-        "status": status,
-        "problem_type": problem.type,
-        "detail": problem.detail,
-    }
-    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-    error: ProviderError
-    if status == 401:
-        error = AuthenticationError(message, **common)
-    elif status == 403:
-        error = ForbiddenError(message, **common)
-    elif status in (404, 410):
-        error = NotFoundError(message, **common)
-    elif status == 409:
-        error = ConflictError(message, **common)
-    elif status == 429:
-        error = RateLimitedError(message, retry_after=retry_after, **common)
-    elif status == 408 or status >= 500:
-        error = ProviderUnavailableError(message, retry_after=retry_after, **common)
-    elif 400 <= status < 500:
-        # 400 (failed precondition), 422 (controlled by a schedule/smart charging) and any
-        # other client error: the provider will not do this now, as asked.
-        error = NotCapableError(message, **common)
-    else:
-        error = InvalidResponseError(message, **common)
-    return error
+    if status == 403:
+        # Enode's 403 is a refusal of an understood request (for example the connections
+        # limit of a link session), not a rejected credential: the credentials still work.
+        return ForbiddenError(
+            message, status=status, problem_type=problem.type, detail=problem.detail
+        )
+    # 400 (failed precondition), 422 (controlled by a schedule or smart charging) and any
+    # other client error fall to "not capable": Enode will not do this now, as asked.
+    return error_for_response(response, message, problem_type=problem.type, detail=problem.detail)

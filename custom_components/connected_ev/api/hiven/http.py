@@ -8,19 +8,9 @@ API key, VINs or coordinates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from ..errors import (
-    AuthenticationError,
-    ConflictError,
-    InvalidResponseError,
-    NotCapableError,
-    NotFoundError,
-    ProviderError,
-    ProviderUnavailableError,
-    RateLimitedError,
-)
-from ..http import RawResponse, loads_json, parse_retry_after
+from ..errors import ProviderError
+from ..http import RawResponse, error_for_response, loads_json
 
 __all__ = ["ErrorBody", "error_for_status", "parse_error_body"]
 
@@ -65,18 +55,4 @@ def error_for_status(response: RawResponse, operation: str) -> ProviderError:
     message = f"Hiven {operation} failed with HTTP {status}"
     if body.message:
         message += f": {body.message}"
-    common: dict[str, Any] = {"status": status, "problem_type": body.error, "detail": body.message}
-    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-    if status in (401, 403):
-        return AuthenticationError(message, **common)
-    if status in (404, 410):
-        return NotFoundError(message, **common)
-    if status == 409:
-        return ConflictError(message, **common)
-    if status == 429:
-        return RateLimitedError(message, retry_after=retry_after, **common)
-    if status == 408 or status >= 500:
-        return ProviderUnavailableError(message, retry_after=retry_after, **common)
-    if 400 <= status < 500:
-        return NotCapableError(message, **common)
-    return InvalidResponseError(message, **common)
+    return error_for_response(response, message, problem_type=body.error, detail=body.message)
