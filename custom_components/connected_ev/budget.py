@@ -23,7 +23,7 @@ another. The rules:
   refreshes among them are counted, so timed polls wait longer to pay for them; commands are
   the user's own spending, a handful a day, and are not counted.
 - Spent where changes happen, and spent: the plan (``budget_plan``) gives a charging hour
-  three times the polls of an idle hour, a plugged-in hour (or one near a vehicle's ready-by
+  twice the polls of an idle hour, a plugged-in hour (or one near a vehicle's ready-by
   time) one and a half times, paced so the window never runs dry, and polls at least hourly;
   each poll still lands just after the provider's own refresh, or whole refresh periods
   later. A low budget also lists the chargers less often (``poll_timing``).

@@ -78,12 +78,13 @@ class Activity(StrEnum):
     IDLE = "idle"
 
 
-WEIGHT: Final = {Activity.CHARGING: 3.0, Activity.PLUGGED_IN: 1.5, Activity.IDLE: 1.0}
+WEIGHT: Final = {Activity.CHARGING: 2.0, Activity.PLUGGED_IN: 1.5, Activity.IDLE: 1.0}
 """Polls an hour of each activity gets, relative to an idle hour. To keep the mean
 staleness lowest with a fixed number of polls, polls go where values change in proportion to
-the square root of how often they change: a charging car (charge level, power, energy) nine
-times as often as a parked one or more (its charge level alone moves 1 % every few minutes,
-a parked car's values hardly at all), a plugged-in one (plans, ready-by times) about twice."""
+the square root of how often they change: a charging car (charge level, power, energy) about
+four times as often as a parked one, a plugged-in one (plans, ready-by times) about twice.
+Steeper weights lower the median staleness further but starve the parked hours: the rare
+changes of a parked car (the slowest ones) then wait longer than under an even spread."""
 
 RESERVE_CHARGING: Final = timedelta(hours=2)
 """The charging session the plan keeps room for until the last day shows one."""

@@ -92,8 +92,12 @@ class EnergySchedule:
         self.settle_delay = settle_delay
         self._devices: dict[str, _DeviceSchedule] = {}
 
-    def observe(self, charging: Mapping[str, bool], now: datetime) -> None:
+    def observe(
+        self, charging: Mapping[str, bool], now: datetime, *, complete: bool = True
+    ) -> None:
         """Take the devices' charge states (by id); devices not given are forgotten.
+
+        ``complete=False``: only the given devices changed; the others are kept as they are.
 
         A device owes reads while it charges (a new one too, at once; an idle new one owes
         nothing), and one that stops owes a last read once the provider's statistics have
@@ -101,7 +105,7 @@ class EnergySchedule:
         the last charge had settled) is first read one interval in, or when it stops: what
         came before is already read.
         """
-        for device_id in self._devices.keys() - charging.keys():
+        for device_id in self._devices.keys() - charging.keys() if complete else ():
             del self._devices[device_id]
         for device_id, is_charging in charging.items():
             device = self._devices.get(device_id)

@@ -35,7 +35,7 @@ charged while Home Assistant was down lands in the hour it was charged, not at t
 from __future__ import annotations
 
 import math
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -183,19 +183,28 @@ class StatisticsImporter:
                 timer()
         self._timer = self._step = None
 
-    def _devices(self) -> list[Vehicle | Charger]:
-        data = self._coordinator.data
-        provider = self._coordinator.provider
-        devices: list[Vehicle | Charger] = [*data.vehicles.values(), *data.chargers.values()]
+    def _devices(self, only: Iterable[str] | None = None) -> list[Vehicle | Charger]:
+        """Return the devices with charging statistics (of ``only``, when given)."""
+        data, provider = self._coordinator.data, self._coordinator.provider
+        devices: list[Vehicle | Charger] = (
+            [*data.vehicles.values(), *data.chargers.values()]
+            if only is None
+            else [d for i in only if (d := data.vehicles.get(i) or data.chargers.get(i))]
+        )
         return [device for device in devices if has_lifetime_energy(provider, device)]
 
     @callback
     def _observe(self) -> None:
-        """Note who charges; a device linked since start-up owes a backfill."""
-        devices = self._devices()
+        """Note who charges; a device linked since start-up owes a backfill.
+
+        An update for some devices (the same ones as before: ``updated_devices``) is looked
+        at for those alone: work follows change.
+        """
+        updated = self._coordinator.updated_devices
+        devices = self._devices(updated)
         charging = {device.id: bool(device.charge_state.is_charging) for device in devices}
-        self._schedule.observe(charging, dt_util.utcnow())
-        if new := {device.id for device in devices} - self._seen:
+        self._schedule.observe(charging, dt_util.utcnow(), complete=updated is None)
+        if updated is None and (new := {device.id for device in devices} - self._seen):
             self._seen |= new
             self._backfill |= dict.fromkeys(sorted(new), 0)
             if self._caught_up and self._step is None:

@@ -496,3 +496,17 @@ def test_a_charge_after_a_settled_read_is_first_read_an_interval_in() -> None:
     short = again + timedelta(minutes=40)
     schedule.observe({"a": False, "b": False}, short)
     assert schedule.start_reads(short + ENERGY_SETTLE_DELAY) == {"a", "b"}
+
+
+def test_schedule_takes_an_update_of_some_devices() -> None:
+    """An update naming some devices (those that changed) leaves the others as they were."""
+    now = dt_util.utcnow()
+    schedule = EnergySchedule()
+    schedule.observe({"a": True, "b": False}, now)
+    assert schedule.start_reads(now) == {"a"}
+    later = now + timedelta(minutes=5)
+    schedule.observe({"b": True}, later, complete=False)  # b started; a is not forgotten
+    assert schedule.start_reads(later) == {"b"}
+    assert schedule.next_due() == now + ENERGY_READ_INTERVAL  # a charges on
+    schedule.observe({"b": True}, later)  # a full list without a: a is gone
+    assert schedule.next_due() == later + ENERGY_READ_INTERVAL

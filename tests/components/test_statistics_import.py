@@ -393,6 +393,32 @@ async def test_no_requests_while_nothing_charges(
     assert hours.started(BASIC_VEHICLE_ID) == []
 
 
+async def test_a_poll_where_only_other_devices_changed_keeps_the_imports(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup: MockConfigEntry,
+    hours: Hours,
+    mock_provider: AsyncMock,
+) -> None:
+    """The charging car is imported hourly while polls show only another car changing."""
+    await _run(hass, freezer, FIRST)
+    _set_charging(mock_provider, True)
+    await setup.runtime_data.coordinator.async_refresh()
+    await _run(hass, freezer, timedelta(minutes=1))
+    hours.requests.clear()
+    charging = mock_provider.async_list_vehicles.return_value[0]
+    basic = load_vehicles()[1]
+    for minutes in range(10, 70, 10):  # the car without statistics drives on
+        odometer = replace(basic.odometer, distance_km=basic.odometer.distance_km + minutes)
+        mock_provider.async_list_vehicles.return_value = [
+            charging,
+            replace(basic, odometer=odometer),
+        ]
+        await setup.runtime_data.coordinator.async_refresh()
+        await _run(hass, freezer, timedelta(minutes=10))
+    assert hours.devices() == [VEHICLE_ID]  # its hourly import, nothing for the other
+
+
 async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Unload and set the entry up again, as a restart of Home Assistant would."""
     assert await hass.config_entries.async_unload(entry.entry_id)
