@@ -192,11 +192,11 @@ class Participant:
     base_odometer: float = 0.0
     entry: Any = None
     entity_id: str = ""
-    requests: int = 0
-    first_day: int = 0
-    """Requests from the entry's setup to the measured day: the day after installation."""
     first_day_routes: dict[str, int] = field(default_factory=dict)
+    """Requests per route from the entry's setup to the measured day: the day after
+    installation."""
     by_route: dict[str, int] = field(default_factory=dict)
+    """Requests per route over the measured day."""
     poller: EnodeClient | None = None
     poll_interval: float = 0.0
     next_poll: float = 0.0
@@ -206,6 +206,16 @@ class Participant:
     polls_like: Participant | None = None
     """A reference that polls as often as this participant read the vehicle list the day
     before (the days are alike): its interval is set when the day starts."""
+
+    @property
+    def requests(self) -> int:
+        """Requests over the measured day."""
+        return sum(self.by_route.values())
+
+    @property
+    def first_day(self) -> int:
+        """Requests over the day after installation (setup included)."""
+        return sum(self.first_day_routes.values())
 
     @property
     def key(self) -> str:
@@ -476,22 +486,15 @@ class Bench:
     async def _reset_counters(self) -> None:
         for part in self.participants:
             if part.polls_like is not None:
-                routes = part.polls_like.server.sandbox.counters.as_json()["byRoute"]
-                polls = routes.get(VEHICLE_LIST, 0) if isinstance(routes, dict) else 0
+                polls = part.polls_like.server.sandbox.counters.by_route().get(VEHICLE_LIST, 0)
                 part.poll_interval = DAY / max(1, polls)
         for part in self.participants:
-            counts = part.server.sandbox.counters.as_json()
-            total, by_route = counts["total"], counts["byRoute"]
-            part.first_day = total if isinstance(total, int) else 0
-            part.first_day_routes = dict(by_route) if isinstance(by_route, dict) else {}
+            part.first_day_routes = part.server.sandbox.counters.by_route()
             part.server.sandbox.counters.reset()
 
     async def _count(self) -> None:
         for part in self.participants:
-            counts = part.server.sandbox.counters.as_json()
-            total, by_route = counts["total"], counts["byRoute"]
-            part.requests = total if isinstance(total, int) else 0
-            part.by_route = dict(by_route) if isinstance(by_route, dict) else {}
+            part.by_route = part.server.sandbox.counters.by_route()
 
     # --- results ---------------------------------------------------------------------
 

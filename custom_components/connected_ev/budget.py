@@ -190,6 +190,11 @@ class RequestBudget:
         """The meter of the refresh in progress."""
 
     @property
+    def timed_refresh(self) -> bool:
+        """Whether the refresh in progress is a timed poll (kept within the budget)."""
+        return self._meter is not None and self._meter.gated
+
+    @property
     def limit(self) -> int:
         """Requests the account may send in 24 hours (per-vehicle budgets added up)."""
         return self.daily * self._vehicles if self.per_vehicle else self.daily

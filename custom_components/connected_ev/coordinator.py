@@ -137,24 +137,8 @@ class ConnectedEVCoordinator(
         self._charger_list = ChargerListSchedule()
         self._charger_ids: set[str] = set()
         """The chargers shown or held back: a poll that does not list them does not miss them."""
-        self._timed = False
-        """Whether the refresh in progress is a timed poll (not one asked for)."""
 
     # --- polling -----------------------------------------------------------------------
-
-    @override
-    async def _async_refresh(
-        self,
-        log_failures: bool = True,
-        raise_on_auth_failed: bool = False,
-        scheduled: bool = False,
-        raise_on_entry_error: bool = False,
-    ) -> None:
-        """Refresh, noting whether it is a timed poll (those list chargers only when due)."""
-        self._timed = scheduled
-        await super()._async_refresh(
-            log_failures, raise_on_auth_failed, scheduled, raise_on_entry_error
-        )
 
     @override
     async def _async_update_data(self) -> ConnectedEVData:
@@ -176,7 +160,7 @@ class ConnectedEVCoordinator(
                     started,
                     vehicles,
                     shown_chargers,
-                    timed=self._timed,
+                    timed=self.budget.timed_refresh,
                     linked=bool(self._charger_ids),
                     stretch=charger_list_stretch(self.budget.limit),
                 )

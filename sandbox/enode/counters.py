@@ -32,9 +32,10 @@ class RequestCounters:
         """Forget every count."""
         self._counts.clear()
 
+    def by_route(self) -> dict[str, int]:
+        """Return the counts per route, routes sorted by name."""
+        return dict(sorted(self._counts.items()))
+
     def as_json(self) -> dict[str, object]:
         """Return ``{"total": n, "byRoute": {...}}``, routes sorted by name."""
-        return {
-            "total": sum(self._counts.values()),
-            "byRoute": dict(sorted(self._counts.items())),
-        }
+        return {"total": sum(self._counts.values()), "byRoute": self.by_route()}
